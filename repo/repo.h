@@ -1,0 +1,139 @@
+/*
+ * repo.h - a Vellum repository: its configuration, its SQLite catalog and
+ * its PREMIS event log.  Everything above this layer (fixity, metadata,
+ * ingest, oai, cli) reaches the repository through this header.
+ *
+ * A repository is a directory holding:
+ *   vellum.conf   configuration (key = value lines, see docs/config.md)
+ *   catalog.db    the SQLite catalog (schema in docs/catalog.md)
+ *   storage/      the storage root (configurable)
+ *
+ * Threads: a struct repo and its sqlite3 handle belong to one thread.
+ */
+#ifndef REPO_H
+#define REPO_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "vl.h"
+
+#define REPO_CONF_NAME    "vellum.conf"
+#define REPO_CATALOG_NAME "catalog.db"
+
+/* Configuration, read once at open.  All strings are owned by the repo. */
+struct repo_config {
+	char *name;          /* repositoryName in OAI Identify */
+	char *base_url;      /* OAI-PMH base URL */
+	char *admin_email;   /* adminEmail; may hold several, comma-separated */
+	char *oai_namespace; /* oai-identifier namespace, e.g. demo.example.org
+			      */
+	char *digests;       /* default digest algorithms, comma-separated */
+	char *schema_dir;    /* XSD directory for validation ("" = none) */
+	char *storage_root;  /* absolute path of the storage root */
+	char *notify_url;    /* audit failure webhook ("" = none) */
+	char *mail_to;       /* audit failure mail ("" = none) */
+	char *listen;        /* default address for `vellum serve` */
+	unsigned page_size;  /* OAI-PMH list page size */
+};
+
+struct repo {
+	char *path; /* absolute repository directory */
+	struct repo_config cfg;
+	sqlite3 *db;
+};
+
+/* Options for repo_init(); NULL fields take defaults. */
+struct repo_init_opts {
+	const char *name, *base_url, *admin_email, *oai_namespace;
+	const char *digests, *schema_dir, *storage_root;
+};
+
+/* Creates a new repository in dir (created if missing; must be empty of
+ * any Vellum repository).  VL_E_EXISTS if one is already there. */
+int repo_init(const char *dir, const struct repo_init_opts *opts,
+	      struct vl_err *err);
+
+/*
+ * Finds the repository directory: explicit (the -r argument) if given,
+ * else $VELLUM_REPO, else the current directory if it holds vellum.conf.
+ * Writes the directory into out.  VL_E_NOTFOUND with a message naming
+ * the place looked at otherwise.
+ */
+int repo_locate(struct vl_buf *out, const char *explicit_dir,
+		struct vl_err *err);
+
+/* Opens the repository at dir: reads the config, opens the catalog and
+ * applies pending migrations.  VL_E_VERSION if the catalog is newer than
+ * this binary.  *out is freed with repo_close(). */
+int repo_open(struct repo **out, const char *dir, struct vl_err *err);
+void repo_close(struct repo *r);
+
+/* Parses a config file into cfg (used by repo_open, exposed for tests).
+ * Errors name the file and line.  repo_config_release() frees strings. */
+int repo_config_load(struct repo_config *cfg, const char *path,
+		     const char *repo_dir, struct vl_err *err);
+void repo_config_release(struct repo_config *cfg);
+/* Documented keys with their meaning, NULL-terminated, for help text. */
+extern const char *const repo_config_keys[][2];
+
+/* ---- catalog ---- */
+
+/* Catalog schema version this binary writes (PRAGMA user_version). */
+int repo_catalog_version(void);
+/* Opens (creating if allowed) a catalog file with Vellum's settings. */
+int repo_catalog_open(sqlite3 **out, const char *path, int create,
+		      struct vl_err *err);
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int repo_begin(struct repo *r, struct vl_err *err);
+int repo_commit(struct repo *r, struct vl_err *err);
+void repo_rollback(struct repo *r);
+/* Fills err with "what: sqlite message" and returns VL_E_DB. */
+int repo_db_err(sqlite3 *db, struct vl_err *err, const char *what);
+/* Prepares sql; on failure fills err.  Finalize with sqlite3_finalize. */
+int repo_prepare(struct repo *r, sqlite3_stmt **st, const char *sql,
+		 struct vl_err *err);
+/* Reads / writes a value in the settings table.  get returns a
+ * malloc'd string in *out or NULL when unset. */
+int repo_setting_get(struct repo *r, const char *key, char **out,
+		     struct vl_err *err);
+int repo_setting_set(struct repo *r, const char *key, const char *value,
+		     struct vl_err *err);
+
+struct repo_stats {
+	int64_t objects, deleted, files, bytes, collections, events;
+	int64_t metadata_versions;
+	char last_audit[VL_TIME_LEN]; /* "" if never */
+	char last_audit_outcome[16];
+};
+int repo_stats(struct repo *r, struct repo_stats *st, struct vl_err *err);
+
+/* ---- PREMIS events (append-only, hash-chained) ---- */
+
+enum repo_outcome { REPO_SUCCESS, REPO_FAILURE, REPO_WARNING };
+
+struct repo_event {
+	const char *object_id; /* may be NULL for repository-level events */
+	const char *file_path; /* may be NULL */
+	const char *type;      /* LoC eventType code: "ing", "fix", ... */
+	enum repo_outcome outcome;
+	const char *detail;         /* eventDetail: what was done, how */
+	const char *outcome_detail; /* eventOutcomeDetailNote */
+	const char *datetime;       /* NULL = now */
+};
+
+/* Label of an LoC eventType code ("fix" -> "fixity check"), or NULL. */
+const char *repo_event_label(const char *code);
+const char *repo_outcome_name(enum repo_outcome o);
+#define REPO_EVENT_TYPE_BASE \
+	"http://id.loc.gov/vocabulary/preservation/eventType/"
+
+/* Appends an event; the caller may hold a transaction (then the event is
+ * part of it).  The agent is "vellum/VERSION" and the user from the
+ * environment.  Fills uuid_out (37 bytes) if not NULL. */
+int repo_event_add(struct repo *r, const struct repo_event *ev, char *uuid_out,
+		   struct vl_err *err);
+/* Recomputes the hash chain; VL_E_CHECK naming the first broken event. */
+int repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err);
+
+#endif

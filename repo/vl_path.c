@@ -1,0 +1,234 @@
+/*
+ * vl_path.c - safe relative paths and durable file writes.
+ *
+ * Every path that comes from outside (a manifest, an archive, a URL, a
+ * command line naming something inside the repository) goes through
+ * vl_path_check() before it is joined to a root, so nothing is ever read
+ * or written outside that root (RFC 8493 section 5 asks the same of bags).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vl.h"
+
+int
+vl_path_check(const char *rel, struct vl_err *err)
+{
+	const char *p, *comp;
+	size_t n;
+
+	if (!rel || !*rel)
+		return vl_err_set(err, VL_E_UNSAFE, "empty path");
+	if (rel[0] == '/')
+		return vl_err_set(err, VL_E_UNSAFE, "absolute path '%s'", rel);
+	if (rel[0] == '~')
+		return vl_err_set(err, VL_E_UNSAFE, "path '%s' starts with '~'",
+				  rel);
+	if (((rel[0] >= 'a' && rel[0] <= 'z') ||
+	     (rel[0] >= 'A' && rel[0] <= 'Z')) &&
+	    rel[1] == ':')
+		return vl_err_set(err, VL_E_UNSAFE,
+				  "path '%s' starts with a drive letter", rel);
+	for (p = rel; *p; p++) {
+		if (*p == '\\')
+			return vl_err_set(err, VL_E_UNSAFE,
+					  "path '%s' contains a backslash",
+					  rel);
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return vl_err_set(err, VL_E_UNSAFE,
+					  "path '%s' contains a control "
+					  "character",
+					  rel);
+	}
+	for (comp = rel;; comp = p + 1) {
+		p = strchr(comp, '/');
+		n = p ? (size_t)(p - comp) : strlen(comp);
+		if (n == 0)
+			return vl_err_set(err, VL_E_UNSAFE,
+					  "path '%s' has an empty component",
+					  rel);
+		if ((n == 1 && comp[0] == '.') ||
+		    (n == 2 && comp[0] == '.' && comp[1] == '.'))
+			return vl_err_set(err, VL_E_UNSAFE,
+					  "path '%s' contains '%.*s'", rel,
+					  (int)n, comp);
+		if (!p)
+			break;
+	}
+	return 0;
+}
+
+int
+vl_path_join(struct vl_buf *out, const char *root, const char *rel,
+	     struct vl_err *err)
+{
+	int rc;
+
+	if ((rc = vl_path_check(rel, err)) < 0)
+		return rc;
+	vl_buf_reset(out);
+	if (vl_buf_adds(out, root) < 0 ||
+	    (out->len && out->buf[out->len - 1] != '/' &&
+	     vl_buf_addch(out, '/') < 0) ||
+	    vl_buf_adds(out, rel) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "path too long");
+	return 0;
+}
+
+int
+vl_mkdirs(const char *path, unsigned mode, struct vl_err *err)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	if (vl_buf_adds(&b, path) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	for (i = 1; i <= b.len; i++) {
+		if (b.buf[i] != '/' && b.buf[i] != '\0')
+			continue;
+		b.buf[i] = '\0';
+		if (mkdir(b.buf, mode) < 0 && errno != EEXIST) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'",
+					b.buf);
+			goto out;
+		}
+		if (stat(b.buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			rc = vl_err_set(err, VL_E_IO, "'%s' is not a directory",
+					b.buf);
+			goto out;
+		}
+		if (i < b.len)
+			b.buf[i] = '/';
+	}
+out:
+	vl_buf_release(&b);
+	return rc;
+}
+
+int
+vl_fsync_dir(const char *path, struct vl_err *err)
+{
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", path);
+	if (fsync(fd) < 0 && errno != EINVAL)
+		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", path);
+	close(fd);
+	return rc;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+vl_write_file_atomic(const char *path, const void *data, size_t len,
+		     struct vl_err *err)
+{
+	struct vl_buf tmp = VL_BUF_INIT, dir = VL_BUF_INIT;
+	const char *slash;
+	int fd = -1, rc = 0;
+
+	if (vl_buf_addf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	fd = mkstemp(tmp.buf);
+	if (fd < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'", tmp.buf);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", path);
+		goto out;
+	}
+	if (fchmod(fd, 0644) < 0 || close(fd) < 0) {
+		fd = -1;
+		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", path);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot rename to '%s'", path);
+		goto out;
+	}
+	slash = strrchr(path, '/');
+	if (slash)
+		vl_buf_add(&dir, path,
+			   slash == path ? 1 : (size_t)(slash - path));
+	else
+		vl_buf_adds(&dir, ".");
+	rc = vl_fsync_dir(dir.buf, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp.len)
+		unlink(tmp.buf);
+	vl_buf_release(&tmp);
+	vl_buf_release(&dir);
+	return rc;
+}
+
+int
+vl_read_file(struct vl_buf *out, const char *path, size_t max,
+	     struct vl_err *err)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err,
+				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				  "cannot open '%s'", path);
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = vl_err_sys(err, VL_E_IO, "cannot read '%s'", path);
+			break;
+		}
+		if (n == 0)
+			break;
+		if (max && out->len + (size_t)n > max) {
+			rc = vl_err_set(err, VL_E_NOMEM,
+					"'%s' is larger than %zu bytes", path,
+					max);
+			break;
+		}
+		if (vl_buf_add(out, chunk, (size_t)n) < 0) {
+			rc = vl_err_set(err, VL_E_NOMEM,
+					"out of memory "
+					"reading '%s'",
+					path);
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}

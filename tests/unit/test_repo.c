@@ -1,0 +1,289 @@
+/*
+ * test_repo.c - the repo module: common kit, config, catalog, events.
+ */
+#include "testkit.h"
+
+#include "../../repo/repo.h"
+
+static void
+test_vl_buf_grows_and_caps(void **state)
+{
+	struct vl_buf b;
+	int i;
+
+	(void)state;
+	vl_buf_init(&b, 16);
+	assert_string_equal(b.buf, "");
+	assert_int_equal(vl_buf_adds(&b, "0123456789"), 0);
+	assert_int_equal(vl_buf_addf(&b, "%d", 12345), 0);
+	assert_string_equal(b.buf, "012345678912345");
+	assert_int_equal(vl_buf_adds(&b, "xy"), VL_E_NOMEM);
+	assert_int_equal(b.len, 15);
+	vl_buf_release(&b);
+	vl_buf_init(&b, 0);
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(vl_buf_addch(&b, 'a'), 0);
+	assert_int_equal(b.len, 10000);
+	assert_int_equal(b.buf[10000], '\0');
+	vl_buf_release(&b);
+}
+
+static void
+test_vl_buf_detach_hands_over(void **state)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	size_t n;
+	char *s;
+
+	(void)state;
+	s = vl_buf_detach(&b, &n);
+	assert_string_equal(s, "");
+	free(s);
+	vl_buf_adds(&b, "hello");
+	s = vl_buf_detach(&b, &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(s, "hello");
+	assert_string_equal(b.buf, "");
+	free(s);
+}
+
+static void
+test_vl_path_check_rejects_escapes(void **state)
+{
+	static const char *const bad[] = {
+		"",     "/etc/passwd", "../x",    "a/../../b", "a/./b",
+		"a//b", "a/",          "~root/x", "C:/x",      "c:x",
+		"a\\b", "a\nb",        ".",       "..",
+	};
+	static const char *const good[] = {
+		"data/a.txt", "a",           "data/..hidden",    "data/a..b",
+		"x/y/z",      "data/%2e%2e", "data/caf\xc3\xa9",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vl_path_check(bad[i], NULL), VL_E_UNSAFE);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(vl_path_check(good[i], NULL), 0);
+}
+
+static void
+test_vl_path_join_names_the_path(void **state)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	struct vl_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(vl_path_join(&b, "/root/", "data/x", &err), 0);
+	assert_string_equal(b.buf, "/root/data/x");
+	assert_int_equal(vl_path_join(&b, "/root", "../x", &err), VL_E_UNSAFE);
+	assert_non_null(strstr(err.msg, "'../x'"));
+	vl_buf_release(&b);
+}
+
+static void
+test_vl_time_round_trip(void **state)
+{
+	char s[VL_TIME_LEN];
+	time_t t;
+
+	(void)state;
+	assert_int_equal(vl_time_parse("2024-02-29T23:59:58Z", &t), 0);
+	vl_time_format(s, t);
+	assert_string_equal(s, "2024-02-29T23:59:58Z");
+	assert_int_equal(vl_time_parse("2024-02-29", &t), 0);
+	assert_int_equal(vl_time_parse("2023-02-29", &t), VL_E_INVAL);
+	assert_int_equal(vl_time_parse("2024-01-01T00:00:00+01:00", &t),
+			 VL_E_INVAL);
+	assert_int_equal(vl_time_parse("2024-13-01", &t), VL_E_INVAL);
+	assert_int_equal(vl_time_parse("2024-1-01", &t), VL_E_INVAL);
+}
+
+static void
+test_vl_parse_size_and_duration(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(vl_parse_size("500G", &v), 0);
+	assert_true(v == 500ULL << 30);
+	assert_int_equal(vl_parse_size("200M", &v), 0);
+	assert_true(v == 200ULL << 20);
+	assert_int_equal(vl_parse_size("10", &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(vl_parse_size("10X", &v), VL_E_INVAL);
+	assert_int_equal(vl_parse_size("-1", &v), VL_E_INVAL);
+	assert_int_equal(vl_parse_duration("90d", &v), 0);
+	assert_true(v == 90 * 86400ULL);
+	assert_int_equal(vl_parse_duration("2h", &v), 0);
+	assert_true(v == 7200);
+}
+
+static void
+test_config_errors_name_file_and_line(void **state)
+{
+	struct repo_config cfg;
+	struct vl_err err = { 0 };
+	char *dir = tk_tmpdir();
+	char path[4200];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/vellum.conf", dir);
+	tk_write(dir, "vellum.conf", "# comment\nname = X\ncolour = red\n");
+	assert_int_equal(repo_config_load(&cfg, path, dir, &err), VL_E_FORMAT);
+	assert_non_null(strstr(err.msg, "vellum.conf:3"));
+	assert_non_null(strstr(err.msg, "'colour'"));
+	tk_write(dir, "vellum.conf", "name = X\njust words\n");
+	assert_int_equal(repo_config_load(&cfg, path, dir, &err), VL_E_FORMAT);
+	assert_non_null(strstr(err.msg, ":2:"));
+	tk_write(dir, "vellum.conf", "name =  Spaced Name  \npage_size=7\n");
+	assert_int_equal(repo_config_load(&cfg, path, dir, &err), 0);
+	assert_string_equal(cfg.name, "Spaced Name");
+	assert_int_equal(cfg.page_size, 7);
+	assert_string_equal(cfg.digests, "sha512");
+	assert_true(cfg.storage_root[0] == '/');
+	repo_config_release(&cfg);
+	tk_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_init_open_and_refuse_overwrite(void **state)
+{
+	struct repo_init_opts o = { .name = "Test repo" };
+	struct vl_err err = { 0 };
+	struct repo_stats s;
+	struct repo *r;
+	char *dir = tk_tmpdir();
+	char *key = NULL;
+
+	(void)state;
+	assert_int_equal(repo_init(dir, &o, &err), 0);
+	assert_int_equal(repo_init(dir, &o, &err), VL_E_EXISTS);
+	assert_int_equal(repo_open(&r, dir, &err), 0);
+	assert_string_equal(r->cfg.name, "Test repo");
+	assert_int_equal(repo_stats(r, &s, &err), 0);
+	assert_int_equal(s.objects, 0);
+	assert_string_equal(s.last_audit, "");
+	assert_int_equal(repo_setting_get(r, "token_key", &key, &err), 0);
+	assert_non_null(key);
+	assert_int_equal(strlen(key), 64);
+	free(key);
+	repo_close(r);
+	tk_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_newer_catalog_is_refused(void **state)
+{
+	struct vl_err err = { 0 };
+	struct repo *r;
+	sqlite3 *db;
+	char *dir = tk_tmpdir();
+	char path[4200], sql[64];
+
+	(void)state;
+	assert_int_equal(repo_init(dir, NULL, &err), 0);
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		 repo_catalog_version() + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(repo_open(&r, dir, &err), VL_E_VERSION);
+	assert_null(r);
+	assert_non_null(strstr(err.msg, "newer"));
+	tk_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_garbage_catalog_is_reported(void **state)
+{
+	struct vl_err err = { 0 };
+	struct repo *r;
+	char *dir = tk_tmpdir();
+	char wal[4200];
+
+	(void)state;
+	assert_int_equal(repo_init(dir, NULL, &err), 0);
+	snprintf(wal, sizeof(wal), "%s/catalog.db-wal", dir);
+	unlink(wal);
+	tk_write(dir, "catalog.db", "this is not a database, just text....");
+	assert_int_equal(repo_open(&r, dir, &err), VL_E_DB);
+	assert_non_null(strstr(err.msg, "catalog.db"));
+	tk_rmtree(dir);
+	free(dir);
+}
+
+static void
+test_events_chain_and_detect_tampering(void **state)
+{
+	struct repo_event ev = { .object_id = "obj1",
+				 .type = "ing",
+				 .outcome = REPO_SUCCESS,
+				 .detail = "ingested 3 files" };
+	struct vl_err err = { 0 };
+	struct repo *r;
+	int64_t n = 0;
+	char uuid[37];
+	char *dir = tk_tmpdir();
+	int i;
+
+	(void)state;
+	assert_int_equal(repo_init(dir, NULL, &err), 0);
+	assert_int_equal(repo_open(&r, dir, &err), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(repo_event_add(r, &ev, uuid, &err), 0);
+	assert_int_equal(strlen(uuid), 36);
+	assert_int_equal(uuid[14], '4');
+	ev.type = "nonsense";
+	assert_int_equal(repo_event_add(r, &ev, NULL, &err), VL_E_INVAL);
+	assert_int_equal(repo_event_verify_chain(r, &n, &err), 0);
+	assert_int_equal(n, 5);
+	/* The catalog refuses edits outright... */
+	assert_int_not_equal(sqlite3_exec(r->db,
+					  "UPDATE events SET detail ="
+					  " 'x' WHERE seq = 3",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(r->db,
+					  "DELETE FROM events WHERE"
+					  " seq = 3",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	/* ...and an edit made around the triggers is still caught. */
+	assert_int_equal(sqlite3_exec(r->db,
+				      "DROP TRIGGER events_no_update;"
+				      "UPDATE events SET detail = 'x' WHERE"
+				      " seq = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(repo_event_verify_chain(r, &n, &err), VL_E_CHECK);
+	assert_non_null(strstr(err.msg, "event 3"));
+	repo_close(r);
+	tk_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vl_buf_grows_and_caps),
+		cmocka_unit_test(test_vl_buf_detach_hands_over),
+		cmocka_unit_test(test_vl_path_check_rejects_escapes),
+		cmocka_unit_test(test_vl_path_join_names_the_path),
+		cmocka_unit_test(test_vl_time_round_trip),
+		cmocka_unit_test(test_vl_parse_size_and_duration),
+		cmocka_unit_test(test_config_errors_name_file_and_line),
+		cmocka_unit_test(test_init_open_and_refuse_overwrite),
+		cmocka_unit_test(test_newer_catalog_is_refused),
+		cmocka_unit_test(test_garbage_catalog_is_reported),
+		cmocka_unit_test(test_events_chain_and_detect_tampering),
+	};
+
+	return cmocka_run_group_tests_name("repo", tests, NULL, NULL);
+}
