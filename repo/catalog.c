@@ -30,6 +30,7 @@ static const char *const migrations[] = {
 	"    CHECK(status IN ('active','deleted')),"
 	"  deleted_at TEXT, delete_reason TEXT,"
 	"  title TEXT,"
+	"  md_version INTEGER NOT NULL DEFAULT 0,"
 	"  storage_key TEXT,"
 	"  payload_files INTEGER NOT NULL DEFAULT 0,"
 	"  payload_bytes INTEGER NOT NULL DEFAULT 0,"
