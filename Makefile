@@ -52,7 +52,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 LIBVELLUM := $(B)/libvellum.a
 
-.PHONY: all check demo deps install clean bench lint format tests \
+.PHONY: all check demo deps install clean bench lint format tests man \
 	fuzz help
 .DEFAULT_GOAL := all
 
@@ -137,3 +137,7 @@ clean:
 
 format:
 	clang-format -i $(LINT_SRC)
+
+# The man page is generated from the help text; commit the result.
+man: $(VELLUM)
+	sh docs/mkman.sh $(VELLUM) > docs/vellum.1.tmp && mv docs/vellum.1.tmp docs/vellum.1

@@ -7,14 +7,27 @@
 
 #include "cli.h"
 
-void
-cli_print_help(const struct cli_cmd *cmd, FILE *out)
+/* Synopsis lines: "usage: vellum LINE", alternatives under it, and lines
+ * starting with a space continue the one before. */
+static void
+print_usage_lines(const struct cli_cmd *cmd, FILE *out)
 {
 	const char *const *u;
 
-	for (u = cmd->usage; *u; u++)
-		fprintf(out, "%s %s\n", u == cmd->usage ? "usage:" : "      ",
-			*u);
+	for (u = cmd->usage; *u; u++) {
+		if (u == cmd->usage)
+			fprintf(out, "usage: vellum %s\n", *u);
+		else if (**u == ' ')
+			fprintf(out, "              %s\n", *u);
+		else
+			fprintf(out, "       vellum %s\n", *u);
+	}
+}
+
+void
+cli_print_help(const struct cli_cmd *cmd, FILE *out)
+{
+	print_usage_lines(cmd, out);
 	fprintf(out, "\n%s\n", cmd->summary);
 	if (cmd->help && *cmd->help)
 		fprintf(out, "\n%s", cmd->help);
@@ -23,7 +36,6 @@ cli_print_help(const struct cli_cmd *cmd, FILE *out)
 int
 cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {
-	const char *const *u;
 	va_list ap;
 
 	fprintf(stderr, "vellum %s: ", cmd->name);
@@ -31,10 +43,7 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	for (u = cmd->usage; *u; u++)
-		fprintf(stderr, "%s vellum %s\n",
-			u == cmd->usage ? "usage:" : "      ",
-			*u + (strncmp(*u, "vellum ", 7) == 0 ? 7 : 0));
+	print_usage_lines(cmd, stderr);
 	return CLI_USAGE;
 }
 

@@ -14,10 +14,10 @@ expect_out "help documents exit codes" '^  3  runtime failure'
 
 run help init
 expect_rc "help init exits 0" 0
-expect_out "help init shows usage" '^usage: init '
+expect_out "help init shows usage" '^usage: vellum init '
 run init --help
 expect_rc "init --help exits 0" 0
-expect_out "init --help shows usage" '^usage: init '
+expect_out "init --help shows usage" '^usage: vellum init '
 run status --help
 expect_rc "status --help works outside a repository" 0
 run help config
