@@ -136,4 +136,79 @@ int repo_event_add(struct repo *r, const struct repo_event *ev, char *uuid_out,
 /* Recomputes the hash chain; VL_E_CHECK naming the first broken event. */
 int repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err);
 
+/* ---- storage ----
+ *
+ * Every stored byte is reached through these functions: nothing outside
+ * repo/ builds a storage path or opens a stored file itself, so another
+ * backend (object storage) can replace the POSIX one behind them.
+ *
+ * An object is stored under an opaque key (repo_store_key()).  It is built
+ * in a stage - a private local working directory - and becomes visible
+ * only at repo_stage_commit(), atomically: a crash before leaves nothing
+ * but a stage that repo_store_clean_stages() removes; after, the whole
+ * object.  Stages are locked by their process, so cleaning never touches
+ * the stage of a live ingest.
+ *
+ * POSIX backend layout (docs/storage.md):
+ *   ROOT/objects/XX/YY/ENCODED-ID/   the bag; XX/YY are the first four hex
+ *                                    digits of SHA-256(id)
+ *   ROOT/.staging/ENCODED-ID.RANDOM/ stages, each with a .lock file
+ *   ROOT/.trash/                     objects being removed
+ */
+
+struct repo_stage;
+
+/* The storage key of an object id; malloc'd, caller frees. */
+char *repo_store_key(const char *object_id);
+
+/* Starts a stage for a new object.  repo_stage_dir() is a local directory
+ * the caller fills (the bag).  For an update (replace = 1) the stage starts
+ * as a copy of the stored object whose payload files are hard links: write
+ * new content only by replacing files (vl_write_file_atomic), never by
+ * writing into an existing file. */
+int repo_stage_new(struct repo *r, const char *object_id, int replace,
+		   struct repo_stage **out, struct vl_err *err);
+const char *repo_stage_dir(const struct repo_stage *s);
+/* Makes the stage durable (fsync of every file and directory) and moves it
+ * into place.  New objects: VL_E_EXISTS if the key is taken.  Updates:
+ * swaps old and new in one rename (RENAME_EXCHANGE), then removes the old.
+ * Frees the stage whatever the outcome. */
+int repo_stage_commit(struct repo_stage *s, struct vl_err *err);
+/* Removes the stage and frees it.  NULL is fine. */
+void repo_stage_abort(struct repo_stage *s);
+
+/* Removes stages left by processes that died; reports each through cb
+ * (may be NULL).  Returns the number removed, or a negative code. */
+int repo_store_clean_stages(struct repo *r,
+			    void (*cb)(void *ctx, const char *what), void *ctx,
+			    struct vl_err *err);
+
+struct repo_stat {
+	uint64_t size;
+	int regular; /* 0: a symlink, device, directory ... not a file */
+	time_t mtime;
+};
+
+/* Opens a stored file read-only (never through a symlink).  VL_E_NOTFOUND
+ * if missing, VL_E_UNSAFE if not a regular file. */
+int repo_store_open(struct repo *r, const char *key, const char *relpath,
+		    int *fd, struct vl_err *err);
+int repo_store_stat(struct repo *r, const char *key, const char *relpath,
+		    struct repo_stat *st, struct vl_err *err);
+/* Calls cb for every entry below the object (files and anything else that
+ * is not a directory), relative paths in byte order.  cb returns 0 to go
+ * on, non-zero to stop (returned). */
+int repo_store_list(struct repo *r, const char *key,
+		    int (*cb)(void *ctx, const char *relpath,
+			      const struct repo_stat *st),
+		    void *ctx, struct vl_err *err);
+/* Calls cb with every stored object key (for doctor). */
+int repo_store_list_objects(struct repo *r,
+			    int (*cb)(void *ctx, const char *key), void *ctx,
+			    struct vl_err *err);
+int repo_store_exists(struct repo *r, const char *key);
+/* Removes a stored object: moved to the trash in one rename, then
+ * deleted. */
+int repo_store_delete(struct repo *r, const char *key, struct vl_err *err);
+
 #endif

@@ -1,0 +1,790 @@
+/*
+ * storage.c - the POSIX storage backend behind repo.h's storage interface.
+ *
+ * Invariants:
+ *  - A stored object directory is complete: it appears by one rename of a
+ *    fully fsync'd stage (RENAME_NOREPLACE), is replaced by one
+ *    RENAME_EXCHANGE, and disappears by one rename into the trash.
+ *  - Every stage NAME has a lock file NAME.lock held (flock) by the
+ *    process building it.  The lock file is made under a temporary name,
+ *    locked, then renamed into place, so a visible lock is always held
+ *    while its owner lives; a stage whose lock can be taken is abandoned.
+ *  - Stored files are opened component by component with O_NOFOLLOW, so
+ *    a symlink planted inside an object is never followed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "repo.h"
+
+struct repo_stage {
+	struct repo *repo;
+	char *key;  /* destination key */
+	char *dir;  /* the stage directory */
+	char *lock; /* its lock file */
+	int lock_fd;
+	int replace;
+};
+
+/* ---- keys and paths ---- */
+
+static int
+is_safe_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+static void
+sha256_hex(char out[65], const char *s)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	EVP_Digest(s, strlen(s), d, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+char *
+repo_store_key(const char *object_id)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	char hex[65];
+	const unsigned char *p;
+	size_t start;
+
+	sha256_hex(hex, object_id);
+	vl_buf_addf(&b, "%.2s/%.2s/", hex, hex + 2);
+	start = b.len;
+	/* Percent-encode so any identifier is one safe directory name. */
+	for (p = (const unsigned char *)object_id; *p; p++) {
+		if (is_safe_char(*p) &&
+		    !(p == (const unsigned char *)object_id && *p == '.'))
+			vl_buf_addch(&b, (char)*p);
+		else
+			vl_buf_addf(&b, "%%%02X", *p);
+	}
+	if (b.len - start > 200 || b.len == start) {
+		b.len = start;
+		vl_buf_adds(&b, hex);
+	}
+	return vl_buf_detach(&b, NULL);
+}
+
+static int
+key_path(struct vl_buf *out, struct repo *r, const char *key,
+	 struct vl_err *err)
+{
+	int rc;
+
+	vl_buf_reset(out);
+	if ((rc = vl_path_check(key, err)) < 0)
+		return rc;
+	if (vl_buf_addf(out, "%s/objects/%s", r->cfg.storage_root, key) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/* ---- removing trees ---- */
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int
+rmtree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- durability ---- */
+
+static int
+sync_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	int fd;
+
+	(void)ftw;
+	if (flag != FTW_F && flag != FTW_DP && flag != FTW_D)
+		return 0;
+	if (flag == FTW_F && !S_ISREG(st->st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) < 0 && errno != EINVAL) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+sync_tree(const char *path, struct vl_err *err)
+{
+	if (nftw(path, sync_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		return vl_err_sys(err, VL_E_IO, "cannot sync '%s'", path);
+	return 0;
+}
+
+static int
+parent_dir(struct vl_buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	vl_buf_reset(out);
+	return slash ? vl_buf_add(out, path, (size_t)(slash - path))
+		     : vl_buf_adds(out, ".");
+}
+
+/* ---- stages ---- */
+
+static int
+random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[16];
+	size_t i;
+
+	if (nbytes > sizeof(b) || RAND_bytes(b, (int)nbytes) != 1)
+		return -1;
+	for (i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+static int
+take_lock(struct repo_stage *s, const char *staging, const char *name,
+	  struct vl_err *err)
+{
+	struct vl_buf tmp = VL_BUF_INIT;
+	int rc = 0;
+
+	vl_buf_addf(&tmp, "%s/%s.lock.tmp", staging, name);
+	s->lock_fd =
+		open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'", tmp.buf);
+		goto out;
+	}
+	if (flock(s->lock_fd, LOCK_EX) < 0 || rename(tmp.buf, s->lock) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot lock stage '%s'",
+				s->lock);
+		unlink(tmp.buf);
+	}
+out:
+	vl_buf_release(&tmp);
+	return rc;
+}
+
+/* Populates a stage with the stored object: directories copied, files
+ * hard-linked (same file system), so an update costs no payload copy. */
+static int
+link_tree(const char *from, const char *to, struct vl_err *err)
+{
+	struct vl_buf a = VL_BUF_INIT, b = VL_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if (!(d = opendir(from)))
+		return vl_err_sys(err, VL_E_IO, "cannot read '%s'", from);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		vl_buf_reset(&a);
+		vl_buf_reset(&b);
+		vl_buf_addf(&a, "%s/%s", from, de->d_name);
+		vl_buf_addf(&b, "%s/%s", to, de->d_name);
+		if (lstat(a.buf, &st) < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot stat '%s'",
+					a.buf);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(b.buf, 0755) < 0) {
+				rc = vl_err_sys(err, VL_E_IO,
+						"cannot create '%s'", b.buf);
+				break;
+			}
+			if ((rc = link_tree(a.buf, b.buf, err)) < 0)
+				break;
+		} else if (S_ISREG(st.st_mode)) {
+			if (link(a.buf, b.buf) < 0) {
+				rc = vl_err_sys(err, VL_E_IO,
+						"cannot link '%s'", a.buf);
+				break;
+			}
+		}
+		/* Anything else (a planted symlink) is not carried over. */
+	}
+	closedir(d);
+	vl_buf_release(&a);
+	vl_buf_release(&b);
+	return rc;
+}
+
+int
+repo_stage_new(struct repo *r, const char *object_id, int replace,
+	       struct repo_stage **out, struct vl_err *err)
+{
+	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT,
+		      cur = VL_BUF_INIT;
+	struct repo_stage *s;
+	char rnd[33];
+	const char *name;
+	int rc;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	s->repo = r;
+	s->lock_fd = -1;
+	s->replace = replace;
+	s->key = repo_store_key(object_id);
+	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
+	if ((rc = vl_mkdirs(staging.buf, 0755, err)) < 0)
+		goto fail;
+	if (random_hex(rnd, 8) < 0) {
+		rc = vl_err_set(err, VL_E_IO, "no random bytes");
+		goto fail;
+	}
+	name = strrchr(s->key, '/') + 1;
+	vl_buf_addf(&path, "%s/%s.%s", staging.buf, name, rnd);
+	s->dir = strdup(path.buf);
+	vl_buf_adds(&path, ".lock");
+	s->lock = vl_buf_detach(&path, NULL);
+	vl_buf_reset(&path);
+	vl_buf_addf(&path, "%s.%s", name, rnd);
+	if (!s->dir || !s->lock) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = take_lock(s, staging.buf, path.buf, err)) < 0)
+		goto fail;
+	if (mkdir(s->dir, 0755) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
+				s->dir);
+		goto fail;
+	}
+	if (replace) {
+		if ((rc = key_path(&cur, r, s->key, err)) < 0)
+			goto fail;
+		if ((rc = link_tree(cur.buf, s->dir, err)) < 0)
+			goto fail;
+	}
+	*out = s;
+	rc = 0;
+	goto out;
+fail:
+	repo_stage_abort(s);
+out:
+	vl_buf_release(&staging);
+	vl_buf_release(&path);
+	vl_buf_release(&cur);
+	return rc;
+}
+
+const char *
+repo_stage_dir(const struct repo_stage *s)
+{
+	return s->dir;
+}
+
+static void
+stage_free(struct repo_stage *s)
+{
+	if (s->lock) {
+		unlink(s->lock);
+		free(s->lock);
+	}
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->dir);
+	free(s->key);
+	free(s);
+}
+
+void
+repo_stage_abort(struct repo_stage *s)
+{
+	if (!s)
+		return;
+	if (s->dir)
+		rmtree(s->dir);
+	stage_free(s);
+}
+
+int
+repo_stage_commit(struct repo_stage *s, struct vl_err *err)
+{
+	struct vl_buf dst = VL_BUF_INIT, parent = VL_BUF_INIT;
+	int rc;
+
+	if ((rc = sync_tree(s->dir, err)) < 0)
+		goto out;
+	if ((rc = key_path(&dst, s->repo, s->key, err)) < 0)
+		goto out;
+	parent_dir(&parent, dst.buf);
+	if ((rc = vl_mkdirs(parent.buf, 0755, err)) < 0)
+		goto out;
+	if (s->replace) {
+		/* Old and new change places in one step; the stage then
+		 * holds the old version, removed below with the stage. */
+		if (renameat2(AT_FDCWD, s->dir, AT_FDCWD, dst.buf,
+			      RENAME_EXCHANGE) < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot replace '%s'",
+					dst.buf);
+			goto out;
+		}
+	} else if (renameat2(AT_FDCWD, s->dir, AT_FDCWD, dst.buf,
+			     RENAME_NOREPLACE) < 0) {
+		rc = vl_err_sys(err,
+				errno == EEXIST || errno == ENOTEMPTY
+					? VL_E_EXISTS
+					: VL_E_IO,
+				"cannot store object at '%s'", dst.buf);
+		goto out;
+	} else {
+		free(s->dir);
+		s->dir = NULL;
+	}
+	rc = vl_fsync_dir(parent.buf, err);
+out:
+	vl_buf_release(&dst);
+	vl_buf_release(&parent);
+	repo_stage_abort(s);
+	return rc;
+}
+
+/* Removes what an interrupted repo_store_delete() left in the trash.  An
+ * entry younger than an hour may still be being removed by its process. */
+static int
+clean_trash(struct repo *r, void (*cb)(void *ctx, const char *what), void *ctx)
+{
+	struct vl_buf trash = VL_BUF_INIT, p = VL_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int n = 0;
+
+	vl_buf_addf(&trash, "%s/.trash", r->cfg.storage_root);
+	if ((d = opendir(trash.buf))) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			vl_buf_reset(&p);
+			vl_buf_addf(&p, "%s/%s", trash.buf, de->d_name);
+			if (lstat(p.buf, &st) == 0 &&
+			    st.st_mtime < time(NULL) - 3600 &&
+			    rmtree(p.buf) == 0) {
+				if (cb)
+					cb(ctx, p.buf);
+				n++;
+			}
+		}
+		closedir(d);
+	}
+	vl_buf_release(&trash);
+	vl_buf_release(&p);
+	return n;
+}
+
+int
+repo_store_clean_stages(struct repo *r, void (*cb)(void *ctx, const char *what),
+			void *ctx, struct vl_err *err)
+{
+	struct vl_buf staging = VL_BUF_INIT, p = VL_BUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int n = 0, fd;
+	size_t len;
+
+	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
+	if (!(d = opendir(staging.buf))) {
+		n = errno == ENOENT
+			    ? 0
+			    : vl_err_sys(err, VL_E_IO, "cannot read '%s'",
+					 staging.buf);
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".lock") != 0)
+			continue;
+		vl_buf_reset(&p);
+		vl_buf_addf(&p, "%s/%s", staging.buf, de->d_name);
+		fd = open(p.buf, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* Nobody holds it: the stage's process is gone. */
+			p.buf[p.len - 5] = '\0';
+			if (rmtree(p.buf) == 0) {
+				if (cb)
+					cb(ctx, p.buf);
+				n++;
+			}
+			p.buf[p.len - 5] = '.';
+			unlink(p.buf);
+		}
+		close(fd);
+	}
+	closedir(d);
+	n += clean_trash(r, cb, ctx);
+out:
+	vl_buf_release(&staging);
+	vl_buf_release(&p);
+	return n;
+}
+
+/* ---- reading stored objects ---- */
+
+/* Opens dir components of relpath under base without following links;
+ * returns a directory fd and sets *leaf to the last component. */
+static int
+open_parent(const char *base, const char *relpath, const char **leaf,
+	    struct vl_err *err)
+{
+	char comp[256];
+	const char *p = relpath, *slash;
+	int fd, next;
+
+	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err,
+				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				  "cannot open '%s'", base);
+	while ((slash = strchr(p, '/'))) {
+		if ((size_t)(slash - p) >= sizeof(comp)) {
+			close(fd);
+			return vl_err_set(err, VL_E_INVAL,
+					  "name too long in "
+					  "'%s'",
+					  relpath);
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		next = openat(fd, comp,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next < 0)
+			return vl_err_sys(err,
+					  errno == ENOENT ? VL_E_NOTFOUND
+					  : errno == ELOOP || errno == ENOTDIR
+						  ? VL_E_UNSAFE
+						  : VL_E_IO,
+					  "cannot open '%s'", relpath);
+		fd = next;
+		p = slash + 1;
+	}
+	*leaf = p;
+	return fd;
+}
+
+int
+repo_store_open(struct repo *r, const char *key, const char *relpath, int *fdp,
+		struct vl_err *err)
+{
+	struct vl_buf base = VL_BUF_INIT;
+	const char *leaf;
+	struct stat st;
+	int dfd, fd, rc = 0;
+
+	*fdp = -1;
+	if ((rc = vl_path_check(relpath, err)) < 0 ||
+	    (rc = key_path(&base, r, key, err)) < 0)
+		goto out;
+	if ((dfd = open_parent(base.buf, relpath, &leaf, err)) < 0) {
+		rc = dfd;
+		goto out;
+	}
+	fd = openat(dfd, leaf,
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	close(dfd);
+	if (fd < 0) {
+		rc = vl_err_sys(err,
+				errno == ENOENT  ? VL_E_NOTFOUND
+				: errno == ELOOP ? VL_E_UNSAFE
+						 : VL_E_IO,
+				"cannot open '%s'", relpath);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		rc = vl_err_set(err, VL_E_UNSAFE, "'%s' is not a regular file",
+				relpath);
+		goto out;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	*fdp = fd;
+out:
+	vl_buf_release(&base);
+	return rc;
+}
+
+static void
+fill_stat(struct repo_stat *out, const struct stat *st)
+{
+	out->size = (uint64_t)st->st_size;
+	out->regular = S_ISREG(st->st_mode);
+	out->mtime = st->st_mtime;
+}
+
+int
+repo_store_stat(struct repo *r, const char *key, const char *relpath,
+		struct repo_stat *out, struct vl_err *err)
+{
+	struct vl_buf base = VL_BUF_INIT;
+	const char *leaf;
+	struct stat st;
+	int dfd, rc = 0;
+
+	if ((rc = vl_path_check(relpath, err)) < 0 ||
+	    (rc = key_path(&base, r, key, err)) < 0)
+		goto out;
+	if ((dfd = open_parent(base.buf, relpath, &leaf, err)) < 0) {
+		rc = dfd;
+		goto out;
+	}
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				"cannot stat '%s'", relpath);
+	else
+		fill_stat(out, &st);
+	close(dfd);
+out:
+	vl_buf_release(&base);
+	return rc;
+}
+
+struct entry {
+	char *name;
+	int is_dir;
+};
+
+/* Directories sort as "name/" so a walk yields whole paths in byte
+ * order. */
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->name;
+	const unsigned char *q = (const unsigned char *)y->name;
+	int cp, cq;
+
+	for (;; p++, q++) {
+		cp = *p ? *p : (x->is_dir ? '/' : 0);
+		cq = *q ? *q : (y->is_dir ? '/' : 0);
+		if (cp != cq || !*p || !*q)
+			return cp - cq;
+	}
+}
+
+static int
+walk(int dfd, struct vl_buf *rel,
+     int (*cb)(void *, const char *, const struct repo_stat *), void *ctx,
+     struct vl_err *err)
+{
+	struct entry *ents = NULL, *tmp;
+	size_t n = 0, cap = 0, i, mark;
+	struct dirent *de;
+	struct repo_stat rs;
+	struct stat st;
+	DIR *d;
+	int fd, rc = 0;
+
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return vl_err_sys(err, VL_E_IO, "cannot read '%s'", rel->buf);
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			tmp = reallocarray(ents, cap, sizeof(*ents));
+			if (!tmp) {
+				rc = vl_err_set(err, VL_E_NOMEM,
+						"out of memory");
+				goto out;
+			}
+			ents = tmp;
+		}
+		ents[n].is_dir = S_ISDIR(st.st_mode);
+		if (!(ents[n].name = strdup(de->d_name))) {
+			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (n)
+		qsort(ents, n, sizeof(*ents), entry_cmp);
+	for (i = 0; i < n && rc == 0; i++) {
+		mark = rel->len;
+		if (rel->len)
+			vl_buf_addch(rel, '/');
+		vl_buf_adds(rel, ents[i].name);
+		if (ents[i].is_dir) {
+			fd = openat(dirfd(d), ents[i].name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC);
+			if (fd < 0)
+				rc = vl_err_sys(err, VL_E_IO,
+						"cannot open '%s'", rel->buf);
+			else
+				rc = walk(fd, rel, cb, ctx, err);
+		} else if (fstatat(dirfd(d), ents[i].name, &st,
+				   AT_SYMLINK_NOFOLLOW) == 0) {
+			fill_stat(&rs, &st);
+			rc = cb(ctx, rel->buf, &rs);
+		}
+		rel->len = mark;
+		rel->buf[mark] = '\0';
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(ents[i].name);
+	free(ents);
+	closedir(d);
+	return rc;
+}
+
+int
+repo_store_list(struct repo *r, const char *key,
+		int (*cb)(void *ctx, const char *relpath,
+			  const struct repo_stat *st),
+		void *ctx, struct vl_err *err)
+{
+	struct vl_buf base = VL_BUF_INIT, rel = VL_BUF_INIT;
+	int fd, rc;
+
+	if ((rc = key_path(&base, r, key, err)) < 0)
+		goto out;
+	fd = open(base.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				"cannot open stored object '%s'", key);
+		goto out;
+	}
+	rc = walk(fd, &rel, cb, ctx, err);
+out:
+	vl_buf_release(&base);
+	vl_buf_release(&rel);
+	return rc;
+}
+
+int
+repo_store_exists(struct repo *r, const char *key)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	struct stat st;
+	int yes;
+
+	yes = key_path(&p, r, key, NULL) == 0 && lstat(p.buf, &st) == 0 &&
+	      S_ISDIR(st.st_mode);
+	vl_buf_release(&p);
+	return yes;
+}
+
+static int
+list_level(const char *dir, const char *prefix, int depth,
+	   int (*cb)(void *, const char *), void *ctx, struct vl_err *err)
+{
+	struct vl_buf sub = VL_BUF_INIT, key = VL_BUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (!(d = opendir(dir)))
+		return errno == ENOENT ? 0
+				       : vl_err_sys(err, VL_E_IO,
+						    "cannot read '%s'", dir);
+	while (rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		vl_buf_reset(&sub);
+		vl_buf_reset(&key);
+		vl_buf_addf(&sub, "%s/%s", dir, de->d_name);
+		vl_buf_addf(&key, "%s%s%s", prefix, *prefix ? "/" : "",
+			    de->d_name);
+		if (depth < 2)
+			rc = list_level(sub.buf, key.buf, depth + 1, cb, ctx,
+					err);
+		else
+			rc = cb(ctx, key.buf);
+	}
+	closedir(d);
+	vl_buf_release(&sub);
+	vl_buf_release(&key);
+	return rc;
+}
+
+int
+repo_store_list_objects(struct repo *r, int (*cb)(void *ctx, const char *key),
+			void *ctx, struct vl_err *err)
+{
+	struct vl_buf dir = VL_BUF_INIT;
+	int rc;
+
+	vl_buf_addf(&dir, "%s/objects", r->cfg.storage_root);
+	rc = list_level(dir.buf, "", 0, cb, ctx, err);
+	vl_buf_release(&dir);
+	return rc;
+}
+
+int
+repo_store_delete(struct repo *r, const char *key, struct vl_err *err)
+{
+	struct vl_buf src = VL_BUF_INIT, trash = VL_BUF_INIT;
+	char rnd[17];
+	int rc;
+
+	if ((rc = key_path(&src, r, key, err)) < 0)
+		goto out;
+	vl_buf_addf(&trash, "%s/.trash", r->cfg.storage_root);
+	if ((rc = vl_mkdirs(trash.buf, 0755, err)) < 0)
+		goto out;
+	if (random_hex(rnd, 8) < 0) {
+		rc = vl_err_set(err, VL_E_IO, "no random bytes");
+		goto out;
+	}
+	vl_buf_addf(&trash, "/%s.%s", strrchr(key, '/') + 1, rnd);
+	if (rename(src.buf, trash.buf) < 0) {
+		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				"cannot remove stored object '%s'", key);
+		goto out;
+	}
+	if (rmtree(trash.buf) < 0)
+		rc = vl_err_sys(err, VL_E_IO, "cannot remove '%s'", trash.buf);
+out:
+	vl_buf_release(&src);
+	vl_buf_release(&trash);
+	return rc;
+}

@@ -1,0 +1,315 @@
+/*
+ * test_storage.c - the POSIX storage backend: stages, atomic commit and
+ * replace, safe reads, listing, deletion, cleaning after dead processes.
+ */
+#include "testkit.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../../repo/repo.h"
+
+struct fixture {
+	char *dir;
+	struct repo *r;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct vl_err err = { 0 };
+
+	f->dir = tk_tmpdir();
+	assert_int_equal(repo_init(f->dir, NULL, &err), 0);
+	assert_int_equal(repo_open(&f->r, f->dir, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	repo_close(f->r);
+	tk_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+fill(const char *dir, const char *rel, const char *text)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	if (strchr(rel, '/')) {
+		char d[4200];
+
+		snprintf(d, sizeof(d), "%s", p);
+		*strrchr(d, '/') = '\0';
+		assert_int_equal(vl_mkdirs(d, 0755, NULL), 0);
+	}
+	tk_write(dir, rel, text);
+}
+
+static void
+store(struct repo *r, const char *id)
+{
+	struct repo_stage *s;
+	struct vl_err err = { 0 };
+
+	assert_int_equal(repo_stage_new(r, id, 0, &s, &err), 0);
+	fill(repo_stage_dir(s), "bagit.txt", "BagIt-Version: 1.0\n");
+	fill(repo_stage_dir(s), "data/b.txt", "bee\n");
+	fill(repo_stage_dir(s), "data/a/z.txt", "zed\n");
+	fill(repo_stage_dir(s), "data/a.txt", "aye\n");
+	assert_int_equal(repo_stage_commit(s, &err), 0);
+}
+
+static char *
+read_stored(struct repo *r, const char *key, const char *rel)
+{
+	struct vl_err err = { 0 };
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	if (repo_store_open(r, key, rel, &fd, &err) < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static void
+test_key_is_hashed_and_encoded(void **state)
+{
+	char *k1 = repo_store_key("obj-1");
+	char *k2 = repo_store_key("a/b c");
+	char *k3 = repo_store_key("..");
+
+	(void)state;
+	assert_int_equal(strlen(k1), 6 + 5);
+	assert_string_equal(k1 + 6, "obj-1");
+	assert_string_equal(k2 + 6, "a%2Fb%20c");
+	assert_string_equal(k3 + 6, "%2E.");
+	assert_int_equal(vl_path_check(k3, NULL), 0);
+	free(k1);
+	free(k2);
+	free(k3);
+}
+
+struct listing {
+	char paths[16][64];
+	int n, irregular;
+};
+
+static int
+collect(void *ctx, const char *rel, const struct repo_stat *st)
+{
+	struct listing *l = ctx;
+
+	assert_true(l->n < 16);
+	snprintf(l->paths[l->n++], 64, "%s", rel);
+	if (!st->regular)
+		l->irregular++;
+	return 0;
+}
+
+static void
+test_commit_list_and_read(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l = { 0 };
+	struct vl_err err = { 0 };
+	char *key = repo_store_key("obj-1");
+	char *text;
+
+	store(f->r, "obj-1");
+	assert_true(repo_store_exists(f->r, key));
+	assert_int_equal(repo_store_list(f->r, key, collect, &l, &err), 0);
+	assert_int_equal(l.n, 4);
+	/* byte order of whole paths: "a.txt" < "a/z.txt" */
+	assert_string_equal(l.paths[0], "bagit.txt");
+	assert_string_equal(l.paths[1], "data/a.txt");
+	assert_string_equal(l.paths[2], "data/a/z.txt");
+	assert_string_equal(l.paths[3], "data/b.txt");
+	text = read_stored(f->r, key, "data/a/z.txt");
+	assert_string_equal(text, "zed\n");
+	free(text);
+	free(key);
+}
+
+static void
+test_second_store_of_same_id_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct repo_stage *s;
+	struct vl_err err = { 0 };
+	char *key = repo_store_key("obj-1");
+	char *text;
+
+	store(f->r, "obj-1");
+	assert_int_equal(repo_stage_new(f->r, "obj-1", 0, &s, &err), 0);
+	fill(repo_stage_dir(s), "data/b.txt", "other\n");
+	assert_int_equal(repo_stage_commit(s, &err), VL_E_EXISTS);
+	text = read_stored(f->r, key, "data/b.txt");
+	assert_string_equal(text, "bee\n");
+	free(text);
+	free(key);
+}
+
+static void
+test_symlinks_are_never_followed(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l = { 0 };
+	struct vl_err err = { 0 };
+	struct repo_stat st;
+	char *key = repo_store_key("obj-1");
+	char p[4200];
+	int fd;
+
+	store(f->r, "obj-1");
+	snprintf(p, sizeof(p), "%s/storage/objects/%s/data/b.txt", f->dir, key);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_equal(repo_store_open(f->r, key, "data/b.txt", &fd, &err),
+			 VL_E_UNSAFE);
+	assert_int_equal(
+		repo_store_open(f->r, key, "../../../vellum.conf", &fd, &err),
+		VL_E_UNSAFE);
+	assert_int_equal(repo_store_stat(f->r, key, "data/b.txt", &st, &err),
+			 0);
+	assert_false(st.regular);
+	assert_int_equal(repo_store_list(f->r, key, collect, &l, &err), 0);
+	assert_int_equal(l.irregular, 1);
+	assert_int_equal(repo_store_open(f->r, key, "data/nothing", &fd, &err),
+			 VL_E_NOTFOUND);
+	free(key);
+}
+
+static void
+test_replace_swaps_whole_object(void **state)
+{
+	struct fixture *f = *state;
+	struct repo_stage *s;
+	struct vl_err err = { 0 };
+	char *key = repo_store_key("obj-1");
+	char p[4200];
+	char *text;
+
+	store(f->r, "obj-1");
+	assert_int_equal(repo_stage_new(f->r, "obj-1", 1, &s, &err), 0);
+	/* The stage starts as the stored object... */
+	snprintf(p, sizeof(p), "%s/data/a/z.txt", repo_stage_dir(s));
+	assert_int_equal(access(p, F_OK), 0);
+	/* ...and new content replaces files, it never writes into them. */
+	snprintf(p, sizeof(p), "%s/bagit.txt", repo_stage_dir(s));
+	assert_int_equal(vl_write_file_atomic(p, "new\n", 4, &err), 0);
+	text = read_stored(f->r, key, "bagit.txt");
+	assert_string_equal(text, "BagIt-Version: 1.0\n");
+	free(text);
+	assert_int_equal(repo_stage_commit(s, &err), 0);
+	text = read_stored(f->r, key, "bagit.txt");
+	assert_string_equal(text, "new\n");
+	free(text);
+	text = read_stored(f->r, key, "data/b.txt");
+	assert_string_equal(text, "bee\n");
+	free(text);
+	free(key);
+}
+
+static void
+test_delete_removes_object(void **state)
+{
+	struct fixture *f = *state;
+	struct vl_err err = { 0 };
+	char *key = repo_store_key("obj-1");
+
+	store(f->r, "obj-1");
+	assert_int_equal(repo_store_delete(f->r, key, &err), 0);
+	assert_false(repo_store_exists(f->r, key));
+	assert_int_equal(repo_store_delete(f->r, key, &err), VL_E_NOTFOUND);
+	free(key);
+}
+
+static int
+count_keys(void *ctx, const char *key)
+{
+	(void)key;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void
+test_list_objects(void **state)
+{
+	struct fixture *f = *state;
+	struct vl_err err = { 0 };
+	int n = 0;
+
+	store(f->r, "one");
+	store(f->r, "two");
+	store(f->r, "three");
+	assert_int_equal(repo_store_list_objects(f->r, count_keys, &n, &err),
+			 0);
+	assert_int_equal(n, 3);
+}
+
+static void
+test_clean_removes_only_dead_stages(void **state)
+{
+	struct fixture *f = *state;
+	struct repo_stage *live;
+	struct vl_err err = { 0 };
+	pid_t pid;
+	int status;
+
+	assert_int_equal(repo_stage_new(f->r, "live", 0, &live, &err), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct repo_stage *s;
+
+		/* A process that dies mid-ingest, as kill -9 would leave it. */
+		if (repo_stage_new(f->r, "dead", 0, &s, NULL) == 0)
+			fill(repo_stage_dir(s), "data/x", "x");
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 1);
+	assert_int_equal(access(repo_stage_dir(live), F_OK), 0);
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+	repo_stage_abort(live);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_is_hashed_and_encoded),
+		cmocka_unit_test_setup_teardown(test_commit_list_and_read,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_second_store_of_same_id_is_refused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_symlinks_are_never_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_swaps_whole_object,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_removes_object,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_objects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_clean_removes_only_dead_stages, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("storage", tests, NULL, NULL);
+}
