@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
 
 /* Makes a fresh temporary directory; returns a malloc'd path. */
 static inline char *
@@ -57,6 +59,43 @@ tk_write(const char *dir, const char *name, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
 	assert_int_equal(fclose(f), 0);
+}
+
+/* The shared standards directory (../shared from the project root). */
+static inline const char *
+tk_shared(void)
+{
+	const char *s = getenv("SHARED");
+
+	return s && *s ? s : "../shared";
+}
+
+/* Validates an XML document in memory against a schema in
+ * SHARED/schemas; returns 0 when valid, and prints libxml2's complaint. */
+static inline int
+tk_xsd_valid(const char *xml, size_t len, const char *schema)
+{
+	char path[4200];
+	xmlSchemaParserCtxtPtr pc;
+	xmlSchemaValidCtxtPtr vc;
+	xmlSchemaPtr s;
+	xmlDocPtr doc;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/schemas/%s", tk_shared(), schema);
+	pc = xmlSchemaNewParserCtxt(path);
+	assert_non_null(pc);
+	s = xmlSchemaParse(pc);
+	xmlSchemaFreeParserCtxt(pc);
+	assert_non_null(s);
+	doc = xmlReadMemory(xml, (int)len, "test.xml", NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	vc = xmlSchemaNewValidCtxt(s);
+	rc = xmlSchemaValidateDoc(vc, doc);
+	xmlSchemaFreeValidCtxt(vc);
+	xmlSchemaFree(s);
+	xmlFreeDoc(doc);
+	return rc;
 }
 
 #endif
