@@ -42,8 +42,14 @@ struct cli_cmd {
 };
 
 /* Every subcommand, defined in its cmd_*.c file. */
-extern const struct cli_cmd cmd_init, cmd_status, cmd_help;
+/* One command a line keeps merges simple. */
+/* clang-format off */
+extern const struct cli_cmd cmd_init;
+extern const struct cli_cmd cmd_status;
 extern const struct cli_cmd cmd_events;
+extern const struct cli_cmd cmd_doctor;
+extern const struct cli_cmd cmd_help;
+/* clang-format on */
 
 const struct cli_cmd *cli_find_cmd(const char *name);
 void cli_print_help(const struct cli_cmd *cmd, FILE *out);

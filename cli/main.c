@@ -9,7 +9,15 @@
 #include "cli.h"
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_init, &cmd_status, &cmd_events, &cmd_help, NULL,
+	/* One command a line keeps merges simple. */
+	/* clang-format off */
+	&cmd_init,
+	&cmd_status,
+	&cmd_events,
+	&cmd_doctor,
+	&cmd_help,
+	NULL,
+	/* clang-format on */
 };
 
 static const char main_usage[] =
