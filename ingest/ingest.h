@@ -8,6 +8,23 @@
 
 #include "../repo/repo.h"
 
+/* ---- identifiers ---- */
+
+/* 0 if id is a valid object identifier (ids.c says which). */
+int ing_id_check(const char *id, struct vl_err *err);
+/* Writes a new identifier: "v" + a lower-case ULID (27 characters). */
+#define ING_ID_GEN_LEN 28
+int ing_id_generate(char out[ING_ID_GEN_LEN], struct vl_err *err);
+
+/* ---- format identification (libmagic; one handle per thread) ---- */
+
+struct ing_magic;
+int ing_magic_new(struct ing_magic **out, struct vl_err *err);
+void ing_magic_free(struct ing_magic *m);
+/* Identifies the file open at fd (offset 0): MIME type and description. */
+int ing_magic_identify(struct ing_magic *m, int fd, char *mime, size_t mime_n,
+		       char *desc, size_t desc_n, struct vl_err *err);
+
 /* ---- PREMIS ---- */
 
 /* Appends to out the PREMIS 3 document (premis.xsd-valid) describing the

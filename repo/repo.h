@@ -108,6 +108,16 @@ struct repo_stats {
 };
 int repo_stats(struct repo *r, struct repo_stats *st, struct vl_err *err);
 
+/* ---- collections (OAI-PMH sets) ---- */
+
+/* Checks that spec is a valid setSpec: levels of letters, digits and
+ * -_.!~*'() separated by ':'. */
+int repo_collection_check(const char *spec, struct vl_err *err);
+/* Creates the collection and its ancestors ("a:b" needs "a") if missing.
+ * Call inside the caller's transaction. */
+int repo_collection_ensure(struct repo *r, const char *spec,
+			   struct vl_err *err);
+
 /* ---- PREMIS events (append-only, hash-chained) ---- */
 
 enum repo_outcome { REPO_SUCCESS, REPO_FAILURE, REPO_WARNING };

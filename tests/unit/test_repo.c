@@ -268,6 +268,45 @@ test_events_chain_and_detect_tampering(void **state)
 	free(dir);
 }
 
+static void
+test_collections_nest_and_check(void **state)
+{
+	struct vl_err err = { 0 };
+	struct repo *r;
+	sqlite3_stmt *st;
+	char *dir = tk_tmpdir();
+
+	(void)state;
+	assert_int_equal(repo_init(dir, NULL, &err), 0);
+	assert_int_equal(repo_open(&r, dir, &err), 0);
+	assert_int_equal(repo_collection_ensure(r, "maps:crete:1620", &err), 0);
+	assert_int_equal(repo_collection_ensure(r, "maps", &err), 0);
+	assert_int_equal(sqlite3_prepare_v2(r->db,
+					    "SELECT spec, name, parent FROM"
+					    " collections ORDER BY spec",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "maps");
+	assert_null(sqlite3_column_text(st, 2));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "maps:crete");
+	assert_string_equal(sqlite3_column_text(st, 1), "crete");
+	assert_string_equal(sqlite3_column_text(st, 2), "maps");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 2), "maps:crete");
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(repo_collection_ensure(r, "a::b", &err), VL_E_INVAL);
+	assert_int_equal(repo_collection_ensure(r, ":a", &err), VL_E_INVAL);
+	assert_int_equal(repo_collection_ensure(r, "a:", &err), VL_E_INVAL);
+	assert_int_equal(repo_collection_ensure(r, "a b", &err), VL_E_INVAL);
+	assert_non_null(strstr(err.msg, "'a b'"));
+	repo_close(r);
+	tk_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -283,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_newer_catalog_is_refused),
 		cmocka_unit_test(test_garbage_catalog_is_reported),
 		cmocka_unit_test(test_events_chain_and_detect_tampering),
+		cmocka_unit_test(test_collections_nest_and_check),
 	};
 
 	return cmocka_run_group_tests_name("repo", tests, NULL, NULL);
