@@ -48,6 +48,10 @@ extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_status;
 extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_doctor;
+extern const struct cli_cmd cmd_show;
+extern const struct cli_cmd cmd_list;
+extern const struct cli_cmd cmd_export;
+extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_help;
 /* clang-format on */
 

@@ -13,7 +13,11 @@ static const struct cli_cmd *const commands[] = {
 	/* clang-format off */
 	&cmd_init,
 	&cmd_status,
+	&cmd_show,
+	&cmd_list,
 	&cmd_events,
+	&cmd_export,
+	&cmd_delete,
 	&cmd_doctor,
 	&cmd_help,
 	NULL,

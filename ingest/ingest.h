@@ -25,6 +25,36 @@ void ing_magic_free(struct ing_magic *m);
 int ing_magic_identify(struct ing_magic *m, int fd, char *mime, size_t mime_n,
 		       char *desc, size_t desc_n, struct vl_err *err);
 
+/* ---- stored objects: lookup, deletion, export ---- */
+
+struct ing_object {
+	int deleted;
+	char storage_key[300];
+	char datestamp[VL_TIME_LEN];
+};
+/* VL_E_NOTFOUND ("no object 'ID'") when the catalog has no such id. */
+int ing_object_get(struct repo *r, const char *id, struct ing_object *o,
+		   struct vl_err *err);
+
+/* Deletes an object: the catalog keeps a tombstone (status deleted, the
+ * reason, datestamp = deletion time, so OAI-PMH reports it deleted) and a
+ * PREMIS deletion event; the stored files are removed.  purge also
+ * removes the object's file and metadata rows from the catalog (the
+ * tombstone and events stay). */
+int ing_delete(struct repo *r, const char *id, const char *reason, int purge,
+	       struct vl_err *err);
+
+struct ing_export_report {
+	uint64_t files, bytes;
+	char path[4096];
+};
+/* Exports the stored bag, as stored: to DIR/ID when `to` is a directory,
+ * else to a .tar, .tar.gz/.tgz or .zip file whose top directory is ID.
+ * Written under a temporary name and renamed, so a failed export leaves
+ * nothing; refuses to overwrite. */
+int ing_export(struct repo *r, const char *id, const char *to,
+	       struct ing_export_report *rep, struct vl_err *err);
+
 /* ---- PREMIS ---- */
 
 /* Appends to out the PREMIS 3 document (premis.xsd-valid) describing the

@@ -96,30 +96,6 @@ key_path(struct vl_buf *out, struct repo *r, const char *key,
 	return 0;
 }
 
-/* ---- removing trees ---- */
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static int
-rmtree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---- durability ---- */
 
 static int
@@ -335,7 +311,7 @@ repo_stage_abort(struct repo_stage *s)
 	if (!s)
 		return;
 	if (s->dir)
-		rmtree(s->dir);
+		vl_rmtree(s->dir);
 	stage_free(s);
 }
 
@@ -401,7 +377,7 @@ clean_trash(struct repo *r, void (*cb)(void *ctx, const char *what), void *ctx)
 			vl_buf_addf(&p, "%s/%s", trash.buf, de->d_name);
 			if (lstat(p.buf, &st) == 0 &&
 			    st.st_mtime < time(NULL) - 3600 &&
-			    rmtree(p.buf) == 0) {
+			    vl_rmtree(p.buf) == 0) {
 				if (cb)
 					cb(ctx, p.buf);
 				n++;
@@ -444,7 +420,7 @@ repo_store_clean_stages(struct repo *r, void (*cb)(void *ctx, const char *what),
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			/* Nobody holds it: the stage's process is gone. */
 			p.buf[p.len - 5] = '\0';
-			if (rmtree(p.buf) == 0) {
+			if (vl_rmtree(p.buf) == 0) {
 				if (cb)
 					cb(ctx, p.buf);
 				n++;
@@ -781,7 +757,7 @@ repo_store_delete(struct repo *r, const char *key, struct vl_err *err)
 				"cannot remove stored object '%s'", key);
 		goto out;
 	}
-	if (rmtree(trash.buf) < 0)
+	if (vl_rmtree(trash.buf) < 0)
 		rc = vl_err_sys(err, VL_E_IO, "cannot remove '%s'", trash.buf);
 out:
 	vl_buf_release(&src);

@@ -101,6 +101,9 @@ int vl_path_join(struct vl_buf *out, const char *root, const char *rel,
 		 struct vl_err *err);
 /* mkdir -p; mode for new directories. */
 int vl_mkdirs(const char *path, unsigned mode, struct vl_err *err);
+/* Removes a file or a whole tree, never following symlinks; 0 or -1
+ * (errno set).  A missing path is not an error. */
+int vl_rmtree(const char *path);
 /* fsync a directory (after a rename or create inside it). */
 int vl_fsync_dir(const char *path, struct vl_err *err);
 /* Write data to path atomically: temp file, fsync, rename, fsync dir. */

@@ -1,0 +1,372 @@
+/*
+ * lifecycle.c - what happens to a stored object after ingest: deletion
+ * (a tombstone that OAI-PMH reports as deleted, never lost) and export of
+ * the bag as stored (a directory, a tar or a zip), streamed file by file
+ * through the storage interface.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest.h"
+
+/* ---- looking objects up ---- */
+
+int
+ing_object_get(struct repo *r, const char *id, struct ing_object *o,
+	       struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	const char *s;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = repo_prepare(r, &st,
+			       "SELECT status, storage_key, datestamp FROM"
+			       " objects WHERE id = ?",
+			       err)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		o->deleted = !strcmp((const char *)sqlite3_column_text(st, 0),
+				     "deleted");
+		s = (const char *)sqlite3_column_text(st, 1);
+		snprintf(o->storage_key, sizeof(o->storage_key), "%s",
+			 s ? s : "");
+		snprintf(o->datestamp, sizeof(o->datestamp), "%s",
+			 sqlite3_column_text(st, 2));
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = vl_err_set(err, VL_E_NOTFOUND, "no object '%s'", id);
+	} else {
+		rc = repo_db_err(r->db, err, "catalog");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- deletion ---- */
+
+static int
+exec_bound(struct repo *r, const char *sql, const char *a, const char *b,
+	   const char *c, struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = repo_prepare(r, &st, sql, err)) < 0)
+		return rc;
+	if (a)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (c)
+		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE
+		     ? 0
+		     : repo_db_err(r->db, err, "catalog");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+ing_delete(struct repo *r, const char *id, const char *reason, int purge,
+	   struct vl_err *err)
+{
+	struct repo_event ev = { 0 };
+	struct ing_object o;
+	char now[VL_TIME_LEN], detail[512];
+	int rc;
+
+	if (!reason || !*reason)
+		return vl_err_set(err, VL_E_INVAL,
+				  "a reason is required to delete '%s'", id);
+	if ((rc = repo_begin(r, err)) < 0)
+		return rc;
+	if ((rc = ing_object_get(r, id, &o, err)) < 0)
+		goto fail;
+	if (o.deleted && !purge) {
+		rc = vl_err_set(err, VL_E_NOTFOUND,
+				"object '%s' is already deleted", id);
+		goto fail;
+	}
+	vl_time_now(now);
+	/* The datestamp moves to the deletion so incremental harvests see
+	 * it (OAI-PMH 2.0 section 2.5.1, deletedRecord=persistent). */
+	if (!o.deleted &&
+	    (rc = exec_bound(r,
+			     "UPDATE objects SET status = 'deleted',"
+			     " deleted_at = ?2, datestamp = ?2,"
+			     " delete_reason = ?3 WHERE id = ?1",
+			     id, now, reason, err)) < 0)
+		goto fail;
+	if (purge &&
+	    ((rc = exec_bound(r, "DELETE FROM files WHERE object_id = ?", id,
+			      NULL, NULL, err)) < 0 ||
+	     (rc = exec_bound(r, "DELETE FROM metadata WHERE object_id = ?", id,
+			      NULL, NULL, err)) < 0 ||
+	     (rc = exec_bound(r,
+			      "UPDATE objects SET md_version = 0 WHERE"
+			      " id = ?",
+			      id, NULL, NULL, err)) < 0))
+		goto fail;
+	snprintf(detail, sizeof(detail), "%s; reason: %s",
+		 purge ? "deleted and purged from the catalog" : "deleted",
+		 reason);
+	ev.object_id = id;
+	ev.type = "del";
+	ev.outcome = REPO_SUCCESS;
+	ev.detail = detail;
+	ev.datetime = now;
+	if ((rc = repo_event_add(r, &ev, NULL, err)) < 0 ||
+	    (rc = repo_commit(r, err)) < 0)
+		goto fail;
+	/* After the tombstone is durable; if this is interrupted, `vellum
+	 * doctor --repair` removes what is left. */
+	if (o.storage_key[0] && repo_store_exists(r, o.storage_key))
+		return repo_store_delete(r, o.storage_key, err);
+	return 0;
+fail:
+	repo_rollback(r);
+	return rc;
+}
+
+/* ---- export ---- */
+
+struct exp {
+	struct repo *r;
+	const char *key, *id;
+	struct archive *a; /* NULL when exporting to a directory */
+	const char *dir;   /* the directory's temporary root */
+	struct vl_err *err;
+	uint64_t files, bytes;
+};
+
+static int
+copy_fd(int in, int out, struct archive *a, uint64_t *bytes, struct vl_err *err,
+	const char *rel)
+{
+	char buf[1 << 16];
+	ssize_t n, w;
+	char *p;
+
+	for (;;) {
+		n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vl_err_sys(err, VL_E_IO, "cannot read '%s'",
+					  rel);
+		if (n == 0)
+			return 0;
+		*bytes += (uint64_t)n;
+		if (a) {
+			if (archive_write_data(a, buf, (size_t)n) != n)
+				return vl_err_set(err, VL_E_IO,
+						  "cannot write '%s': %s", rel,
+						  archive_error_string(a));
+			continue;
+		}
+		for (p = buf; n > 0; p += w, n -= w) {
+			w = write(out, p, (size_t)n);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0)
+				return vl_err_sys(err, VL_E_IO,
+						  "cannot write '%s'", rel);
+		}
+	}
+}
+
+static int
+export_one(void *ctx, const char *rel, const struct repo_stat *st)
+{
+	struct exp *x = ctx;
+	struct vl_buf path = VL_BUF_INIT, parent = VL_BUF_INIT;
+	struct archive_entry *e = NULL;
+	int in = -1, out = -1, rc;
+
+	if (!st->regular)
+		return vl_err_set(x->err, VL_E_UNSAFE,
+				  "stored object '%s' holds '%s', which is "
+				  "not a regular file; run `vellum audit`",
+				  x->id, rel);
+	if ((rc = repo_store_open(x->r, x->key, rel, &in, x->err)) < 0)
+		goto out;
+	vl_buf_addf(&path, "%s/%s", x->a ? x->id : x->dir, rel);
+	if (x->a) {
+		e = archive_entry_new();
+		archive_entry_set_pathname_utf8(e, path.buf);
+		archive_entry_set_size(e, (la_int64_t)st->size);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, st->mtime, 0);
+		if (archive_write_header(x->a, e) != ARCHIVE_OK) {
+			rc = vl_err_set(x->err, VL_E_IO,
+					"cannot write '%s': %s", rel,
+					archive_error_string(x->a));
+			goto out;
+		}
+	} else {
+		vl_buf_add(&parent, path.buf,
+			   (size_t)(strrchr(path.buf, '/') - path.buf));
+		if ((rc = vl_mkdirs(parent.buf, 0755, x->err)) < 0)
+			goto out;
+		out = open(path.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			   0644);
+		if (out < 0) {
+			rc = vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+					path.buf);
+			goto out;
+		}
+	}
+	if ((rc = copy_fd(in, out, x->a, &x->bytes, x->err, rel)) < 0)
+		goto out;
+	if (out >= 0 && (fsync(out) < 0 || close(out) < 0)) {
+		out = -1;
+		rc = vl_err_sys(x->err, VL_E_IO, "cannot write '%s'", path.buf);
+		goto out;
+	}
+	out = -1;
+	x->files++;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	archive_entry_free(e);
+	vl_buf_release(&path);
+	vl_buf_release(&parent);
+	return rc;
+}
+
+static int
+open_archive(struct exp *x, const char *file, const char *tmp,
+	     struct vl_err *err)
+{
+	size_t n = strlen(file);
+
+	x->a = archive_write_new();
+	if (!x->a)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if (n > 4 && !strcmp(file + n - 4, ".zip")) {
+		archive_write_set_format_zip(x->a);
+	} else if ((n > 4 && !strcmp(file + n - 4, ".tgz")) ||
+		   (n > 7 && !strcmp(file + n - 7, ".tar.gz"))) {
+		archive_write_set_format_pax_restricted(x->a);
+		archive_write_add_filter_gzip(x->a);
+	} else if (n > 4 && !strcmp(file + n - 4, ".tar")) {
+		archive_write_set_format_pax_restricted(x->a);
+	} else {
+		return vl_err_set(err, VL_E_INVAL,
+				  "'%s': export to a directory, or to a file "
+				  "ending in .tar, .tar.gz, .tgz or .zip",
+				  file);
+	}
+	if (archive_write_open_filename(x->a, tmp) != ARCHIVE_OK)
+		return vl_err_set(err, VL_E_IO, "cannot create '%s': %s", tmp,
+				  archive_error_string(x->a));
+	return 0;
+}
+
+static int
+is_archive_name(const char *to)
+{
+	size_t n = strlen(to);
+
+	return (n > 4 &&
+		(!strcmp(to + n - 4, ".zip") || !strcmp(to + n - 4, ".tar") ||
+		 !strcmp(to + n - 4, ".tgz"))) ||
+	       (n > 7 && !strcmp(to + n - 7, ".tar.gz"));
+}
+
+int
+ing_export(struct repo *r, const char *id, const char *to,
+	   struct ing_export_report *rep, struct vl_err *err)
+{
+	struct exp x = { .r = r, .id = id, .err = err };
+	struct vl_buf tmp = VL_BUF_INIT, final = VL_BUF_INIT;
+	struct ing_object o;
+	struct stat st;
+	int rc, fd;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((rc = ing_object_get(r, id, &o, err)) < 0)
+		return rc;
+	if (o.deleted || !o.storage_key[0])
+		return vl_err_set(err, VL_E_NOTFOUND,
+				  "object '%s' is deleted; nothing to export",
+				  id);
+	x.key = o.storage_key;
+	if (is_archive_name(to)) {
+		if (stat(to, &st) == 0)
+			return vl_err_set(err, VL_E_EXISTS,
+					  "'%s' already exists", to);
+		vl_buf_addf(&final, "%s", to);
+		vl_buf_addf(&tmp, "%s.partial-XXXXXX", to);
+		if ((fd = mkstemp(tmp.buf)) < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'",
+					tmp.buf);
+			goto out;
+		}
+		close(fd);
+		if ((rc = open_archive(&x, to, tmp.buf, err)) < 0)
+			goto out;
+	} else {
+		/* DIR/ID, built as DIR/.ID.partial-XXXXXX then renamed. */
+		if ((rc = vl_mkdirs(to, 0755, err)) < 0)
+			goto out;
+		vl_buf_addf(&final, "%s/%s", to, id);
+		if (stat(final.buf, &st) == 0) {
+			rc = vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
+					final.buf);
+			goto out;
+		}
+		vl_buf_addf(&tmp, "%s/.%s.partial-XXXXXX", to, id);
+		if (!mkdtemp(tmp.buf)) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'",
+					tmp.buf);
+			goto out;
+		}
+		x.dir = tmp.buf;
+	}
+	if ((rc = repo_store_list(r, x.key, export_one, &x, err)) < 0)
+		goto out;
+	if (x.a && archive_write_close(x.a) != ARCHIVE_OK) {
+		rc = vl_err_set(err, VL_E_IO, "cannot write '%s': %s", to,
+				archive_error_string(x.a));
+		goto out;
+	}
+	if (x.a) {
+		if ((fd = open(tmp.buf, O_RDONLY | O_CLOEXEC)) >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	} else if ((rc = vl_fsync_dir(tmp.buf, err)) < 0) {
+		goto out;
+	}
+	if (rename(tmp.buf, final.buf) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot rename to '%s'",
+				final.buf);
+		goto out;
+	}
+	rep->files = x.files;
+	rep->bytes = x.bytes;
+	snprintf(rep->path, sizeof(rep->path), "%s", final.buf);
+out:
+	if (x.a)
+		archive_write_free(x.a);
+	if (rc < 0 && tmp.len)
+		vl_rmtree(tmp.buf);
+	vl_buf_release(&tmp);
+	vl_buf_release(&final);
+	return rc;
+}
