@@ -162,7 +162,8 @@ int repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err);
  * POSIX backend layout (docs/storage.md):
  *   ROOT/objects/XX/YY/ENCODED-ID/   the bag; XX/YY are the first four hex
  *                                    digits of SHA-256(id)
- *   ROOT/.staging/ENCODED-ID.RANDOM/ stages, each with a .lock file
+ *   ROOT/.staging/ENCODED-ID.RANDOM/ stages (object/ inside is what gets
+ *                                    stored), each with a .lock file
  *   ROOT/.trash/                     objects being removed
  */
 
@@ -171,14 +172,25 @@ struct repo_stage;
 /* The storage key of an object id; malloc'd, caller frees. */
 char *repo_store_key(const char *object_id);
 
-/* Starts a stage for a new object.  repo_stage_dir() is a local directory
- * the caller fills (the bag).  For an update (replace = 1) the stage starts
- * as a copy of the stored object whose payload files are hard links: write
- * new content only by replacing files (vl_write_file_atomic), never by
- * writing into an existing file. */
-int repo_stage_new(struct repo *r, const char *object_id, int replace,
-		   struct repo_stage **out, struct vl_err *err);
+enum repo_stage_mode {
+	REPO_STAGE_CREATE,  /* a new object: repo_stage_dir() exists, empty */
+	REPO_STAGE_VACANT,  /* a new object whose directory the caller
+			       creates (e.g. by making a bag into it) */
+	REPO_STAGE_REPLACE, /* an update: repo_stage_dir() starts as the
+			       stored object, payload files hard-linked */
+};
+
+/* Starts a stage.  For REPO_STAGE_REPLACE, write new content only by
+ * replacing files (vl_write_file_atomic), never by writing into an
+ * existing file: it is shared with the stored object. */
+int repo_stage_new(struct repo *r, const char *object_id,
+		   enum repo_stage_mode mode, struct repo_stage **out,
+		   struct vl_err *err);
+/* Where the object is built: a local directory, inside the stage. */
 const char *repo_stage_dir(const struct repo_stage *s);
+/* A private scratch directory beside it, removed with the stage and
+ * covered by its lock (temporary files, unpacked archives). */
+const char *repo_stage_scratch(const struct repo_stage *s);
 /* Makes the stage durable (fsync of every file and directory) and moves it
  * into place.  New objects: VL_E_EXISTS if the key is taken.  Updates:
  * swaps old and new in one rename (RENAME_EXCHANGE), then removes the old.

@@ -30,10 +30,11 @@
 struct repo_stage {
 	struct repo *repo;
 	char *key;  /* destination key */
-	char *dir;  /* the stage directory */
-	char *lock; /* its lock file */
+	char *root; /* the stage directory, covered by the lock */
+	char *dir;  /* ROOT/object: what becomes the stored object */
+	char *lock; /* ROOT.lock */
 	int lock_fd;
-	int replace;
+	enum repo_stage_mode mode;
 };
 
 /* ---- keys and paths ---- */
@@ -225,7 +226,7 @@ link_tree(const char *from, const char *to, struct vl_err *err)
 }
 
 int
-repo_stage_new(struct repo *r, const char *object_id, int replace,
+repo_stage_new(struct repo *r, const char *object_id, enum repo_stage_mode mode,
 	       struct repo_stage **out, struct vl_err *err)
 {
 	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT,
@@ -240,7 +241,7 @@ repo_stage_new(struct repo *r, const char *object_id, int replace,
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	s->repo = r;
 	s->lock_fd = -1;
-	s->replace = replace;
+	s->mode = mode;
 	s->key = repo_store_key(object_id);
 	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
 	if ((rc = vl_mkdirs(staging.buf, 0755, err)) < 0)
@@ -251,25 +252,38 @@ repo_stage_new(struct repo *r, const char *object_id, int replace,
 	}
 	name = strrchr(s->key, '/') + 1;
 	vl_buf_addf(&path, "%s/%s.%s", staging.buf, name, rnd);
+	s->root = strdup(path.buf);
+	vl_buf_adds(&path, "/object");
 	s->dir = strdup(path.buf);
-	vl_buf_adds(&path, ".lock");
-	s->lock = vl_buf_detach(&path, NULL);
 	vl_buf_reset(&path);
+	vl_buf_addf(&path, "%s.lock", s->root ? s->root : "");
+	s->lock = vl_buf_detach(&path, NULL);
 	vl_buf_addf(&path, "%s.%s", name, rnd);
-	if (!s->dir || !s->lock) {
+	if (!s->root || !s->dir || !s->lock) {
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = take_lock(s, staging.buf, path.buf, err)) < 0)
 		goto fail;
-	if (mkdir(s->dir, 0755) < 0) {
+	if (mkdir(s->root, 0755) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
+				s->root);
+		goto fail;
+	}
+	if (mode != REPO_STAGE_VACANT && mkdir(s->dir, 0755) < 0) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
 				s->dir);
 		goto fail;
 	}
-	if (replace) {
+	if (mode == REPO_STAGE_REPLACE) {
 		if ((rc = key_path(&cur, r, s->key, err)) < 0)
 			goto fail;
+		if (!repo_store_exists(r, s->key)) {
+			rc = vl_err_set(err, VL_E_NOTFOUND,
+					"object '%s' is not in storage",
+					object_id);
+			goto fail;
+		}
 		if ((rc = link_tree(cur.buf, s->dir, err)) < 0)
 			goto fail;
 	}
@@ -291,6 +305,12 @@ repo_stage_dir(const struct repo_stage *s)
 	return s->dir;
 }
 
+const char *
+repo_stage_scratch(const struct repo_stage *s)
+{
+	return s->root;
+}
+
 static void
 stage_free(struct repo_stage *s)
 {
@@ -300,6 +320,7 @@ stage_free(struct repo_stage *s)
 	}
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	free(s->root);
 	free(s->dir);
 	free(s->key);
 	free(s);
@@ -310,8 +331,8 @@ repo_stage_abort(struct repo_stage *s)
 {
 	if (!s)
 		return;
-	if (s->dir)
-		vl_rmtree(s->dir);
+	if (s->root)
+		vl_rmtree(s->root);
 	stage_free(s);
 }
 
@@ -328,7 +349,7 @@ repo_stage_commit(struct repo_stage *s, struct vl_err *err)
 	parent_dir(&parent, dst.buf);
 	if ((rc = vl_mkdirs(parent.buf, 0755, err)) < 0)
 		goto out;
-	if (s->replace) {
+	if (s->mode == REPO_STAGE_REPLACE) {
 		/* Old and new change places in one step; the stage then
 		 * holds the old version, removed below with the stage. */
 		if (renameat2(AT_FDCWD, s->dir, AT_FDCWD, dst.buf,
@@ -345,9 +366,6 @@ repo_stage_commit(struct repo_stage *s, struct vl_err *err)
 					: VL_E_IO,
 				"cannot store object at '%s'", dst.buf);
 		goto out;
-	} else {
-		free(s->dir);
-		s->dir = NULL;
 	}
 	rc = vl_fsync_dir(parent.buf, err);
 out:

@@ -62,7 +62,7 @@ store(struct repo *r, const char *id)
 	struct repo_stage *s;
 	struct vl_err err = { 0 };
 
-	assert_int_equal(repo_stage_new(r, id, 0, &s, &err), 0);
+	assert_int_equal(repo_stage_new(r, id, REPO_STAGE_CREATE, &s, &err), 0);
 	fill(repo_stage_dir(s), "bagit.txt", "BagIt-Version: 1.0\n");
 	fill(repo_stage_dir(s), "data/b.txt", "bee\n");
 	fill(repo_stage_dir(s), "data/a/z.txt", "zed\n");
@@ -156,7 +156,8 @@ test_second_store_of_same_id_is_refused(void **state)
 	char *text;
 
 	store(f->r, "obj-1");
-	assert_int_equal(repo_stage_new(f->r, "obj-1", 0, &s, &err), 0);
+	assert_int_equal(
+		repo_stage_new(f->r, "obj-1", REPO_STAGE_CREATE, &s, &err), 0);
 	fill(repo_stage_dir(s), "data/b.txt", "other\n");
 	assert_int_equal(repo_stage_commit(s, &err), VL_E_EXISTS);
 	text = read_stored(f->r, key, "data/b.txt");
@@ -206,7 +207,8 @@ test_replace_swaps_whole_object(void **state)
 	char *text;
 
 	store(f->r, "obj-1");
-	assert_int_equal(repo_stage_new(f->r, "obj-1", 1, &s, &err), 0);
+	assert_int_equal(
+		repo_stage_new(f->r, "obj-1", REPO_STAGE_REPLACE, &s, &err), 0);
 	/* The stage starts as the stored object... */
 	snprintf(p, sizeof(p), "%s/data/a/z.txt", repo_stage_dir(s));
 	assert_int_equal(access(p, F_OK), 0);
@@ -272,13 +274,16 @@ test_clean_removes_only_dead_stages(void **state)
 	pid_t pid;
 	int status;
 
-	assert_int_equal(repo_stage_new(f->r, "live", 0, &live, &err), 0);
+	assert_int_equal(
+		repo_stage_new(f->r, "live", REPO_STAGE_CREATE, &live, &err),
+		0);
 	pid = fork();
 	if (pid == 0) {
 		struct repo_stage *s;
 
 		/* A process that dies mid-ingest, as kill -9 would leave it. */
-		if (repo_stage_new(f->r, "dead", 0, &s, NULL) == 0)
+		if (repo_stage_new(f->r, "dead", REPO_STAGE_CREATE, &s, NULL) ==
+		    0)
 			fill(repo_stage_dir(s), "data/x", "x");
 		_exit(0);
 	}
@@ -287,6 +292,44 @@ test_clean_removes_only_dead_stages(void **state)
 	assert_int_equal(access(repo_stage_dir(live), F_OK), 0);
 	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
 	repo_stage_abort(live);
+}
+
+static void
+test_vacant_stage_is_made_by_the_caller(void **state)
+{
+	struct fixture *f = *state;
+	struct repo_stage *s;
+	struct vl_err err = { 0 };
+	char *key = repo_store_key("v-1");
+	char *text;
+
+	assert_int_equal(
+		repo_stage_new(f->r, "v-1", REPO_STAGE_VACANT, &s, &err), 0);
+	assert_int_not_equal(access(repo_stage_dir(s), F_OK), 0);
+	assert_int_equal(access(repo_stage_scratch(s), F_OK), 0);
+	assert_int_equal(mkdir(repo_stage_dir(s), 0755), 0);
+	fill(repo_stage_dir(s), "data/x", "ex\n");
+	fill(repo_stage_scratch(s), "tmp.txt", "scratch\n");
+	assert_int_equal(repo_stage_commit(s, &err), 0);
+	text = read_stored(f->r, key, "data/x");
+	assert_string_equal(text, "ex\n");
+	free(text);
+	/* The scratch space went with the stage. */
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+	free(key);
+}
+
+static void
+test_replace_of_missing_object_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct repo_stage *s;
+	struct vl_err err = { 0 };
+
+	assert_int_equal(
+		repo_stage_new(f->r, "nothing", REPO_STAGE_REPLACE, &s, &err),
+		VL_E_NOTFOUND);
+	assert_null(s);
 }
 
 int
@@ -309,6 +352,11 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_clean_removes_only_dead_stages, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_vacant_stage_is_made_by_the_caller, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_replace_of_missing_object_fails, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("storage", tests, NULL, NULL);
