@@ -1,12 +1,363 @@
 /*
- * ingest.h - the ingest layer: the ingest pipeline and the PREMIS
- * description of stored objects.  (The BagIt engine joins this header in
- * its own section.)
+ * ingest.h - the ingest layer: the BagIt engine, the ingest pipeline,
+ * stored objects after ingest (lookup, deletion, export), the PREMIS
+ * description of objects and the repository doctor.
+ *
+ * Conventions: functions return 0 or a negative VL_E_* code and fill
+ * err; a returned `char *` or filled struct belongs to the caller (free
+ * with the matching _release/_free); nothing here prints or exits.
+ * Threads: each call may use worker threads internally (fixity.h's
+ * engine); callbacks are never called concurrently with themselves.
  */
 #ifndef INGEST_H
 #define INGEST_H
 
+#include <stdint.h>
+
+#include "../fixity/fixity.h"
 #include "../repo/repo.h"
+
+/* ======================================================================
+ * BagIt (RFC 8493)
+ *
+ * A bag is a directory with bagit.txt, a data/ payload directory and
+ * payload manifests, plus optional tag files (bag-info.txt, tag
+ * manifests, fetch.txt, anything else).  Vellum reads every version
+ * from 0.93 to 1.0 with the rules of that version and writes 1.0.
+ * Bags are validated as directories or read directly from .tar,
+ * .tar.gz/.tgz and .zip archives (libarchive, nothing extracted).
+ * ==================================================================== */
+
+/* ---- bag-info.txt (RFC 8493 2.2.2) ---- */
+
+struct bag_info_field {
+	char *label;
+	char *value; /* continuation lines joined with "\n" */
+};
+
+/* Metadata elements in file order; labels may repeat. */
+struct bag_info {
+	struct bag_info_field *v;
+	size_t n, alloc;
+};
+
+void bag_info_init(struct bag_info *bi);
+void bag_info_release(struct bag_info *bi);
+/* Appends label: value.  The label must be non-empty, without ':', CR
+ * or LF, and must not start or end with whitespace (2.2.2).  The value
+ * may hold newlines (written as continuation lines). */
+int bag_info_add(struct bag_info *bi, const char *label, const char *value,
+		 struct vl_err *err);
+/* Replaces the first element with this label (case-insensitive) and
+ * drops later ones, or appends when there is none. */
+int bag_info_set(struct bag_info *bi, const char *label, const char *value,
+		 struct vl_err *err);
+/* The first value for label (case-insensitive), or NULL (borrowed). */
+const char *bag_info_get(const struct bag_info *bi, const char *label);
+/* Parses "LABEL=VALUE" (a command-line --info) and appends it. */
+int bag_info_add_arg(struct bag_info *bi, const char *arg, struct vl_err *err);
+/* Reads a file in bag-info.txt form (UTF-8) and appends its elements;
+ * errors name the file and line. */
+int bag_info_add_file(struct bag_info *bi, const char *path,
+		      struct vl_err *err);
+/* Writes the elements in bag-info.txt form (LF line ends, continuation
+ * lines indented by two spaces). */
+int bag_info_format(struct vl_buf *out, const struct bag_info *bi);
+
+/* ---- problems and verdicts ---- */
+
+enum bag_severity { BAG_WARNING = 1, BAG_ERROR = 2 };
+
+struct bag_problem {
+	enum bag_severity severity;
+	int fixity;       /* 1: a digest mismatch (the bag may be complete) */
+	const char *code; /* stable short name, e.g. "checksum-mismatch" */
+	const char *rule; /* e.g. "RFC 8493 2.1.3" */
+	char *path;       /* bag-relative file the problem is about, or NULL */
+	unsigned line;    /* line within path, or 0 */
+	char *message;
+	char *expected, *actual; /* or NULL */
+};
+
+/*
+ * Everything a check found.  `complete` and `valid` are the verdicts of
+ * RFC 8493 section 3: valid implies complete; a fixity mismatch makes a
+ * bag invalid but leaves it complete; every other error makes it
+ * neither.  Warnings never change a verdict.  Problems are kept sorted
+ * by path once a check ends; beyond BAG_REPORT_MAX only counts are kept.
+ */
+#define BAG_REPORT_MAX 100000
+struct bag_report {
+	struct bag_problem *v;
+	size_t n, alloc;
+	size_t errors, warnings, dropped;
+	int complete, valid;
+	int fixity_checked;     /* digests were computed and compared */
+	int version;            /* M * 100 + N, 0 if unknown */
+	char version_str[16];   /* as declared */
+	char encoding[48];      /* Tag-File-Character-Encoding */
+	unsigned payload_algs;  /* algorithms of the payload manifests */
+	unsigned tag_algs;      /* algorithms of the tag manifests */
+	uint64_t payload_files; /* payload files present */
+	uint64_t payload_bytes; /* their total size */
+	uint64_t hashed_bytes;  /* bytes read to compute digests */
+	uint64_t fetch_entries; /* lines of fetch.txt */
+	int serialized;         /* read from an archive */
+};
+
+void bag_report_init(struct bag_report *r);
+void bag_report_release(struct bag_report *r);
+/* Adds a problem; fmt makes the message.  Never fails (on allocation
+ * failure the problem is only counted). */
+void bag_report_add(struct bag_report *r, enum bag_severity sev,
+		    const char *code, const char *rule, const char *path,
+		    unsigned line, const char *expected, const char *actual,
+		    const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
+/* Number of problems with this code (for tests and callers). */
+size_t bag_report_count(const struct bag_report *r, const char *code);
+
+/* Progress, called serialized from worker threads. */
+typedef void bag_progress_fn(void *ctx, uint64_t files, uint64_t bytes);
+
+/* ---- BagIt Profiles 1.3 (https://bagit-profiles.github.io) ---- */
+
+struct bag_profile;
+/* Loads a profile (JSON); errors name the file and the bad key. */
+int bag_profile_load(struct bag_profile **out, const char *path,
+		     struct vl_err *err);
+void bag_profile_free(struct bag_profile *p);
+/* BagIt-Profile-Identifier of the profile (borrowed). */
+const char *bag_profile_id(const struct bag_profile *p);
+
+/* ---- validate ---- */
+
+enum bag_mode {
+	BAG_FULL,     /* completeness and every digest: "valid" (3) */
+	BAG_COMPLETE, /* completeness only, no digests */
+	BAG_FAST,     /* Payload-Oxum against the payload; never "valid" */
+};
+
+struct bag_validate_opts {
+	enum bag_mode mode;
+	unsigned threads;                  /* 0 = online CPUs */
+	const struct bag_profile *profile; /* also check this profile */
+	bag_progress_fn *progress;
+	void *ctx;
+};
+
+/*
+ * Validates the bag at path: a directory, or a .tar, .tar.gz/.tgz or
+ * .zip file (recognized by content) read without extracting.  Every
+ * problem goes into rep (initialized by the caller) and the verdicts are
+ * set.  Returns 0 when the check ran to the end, whatever the verdict;
+ * a negative code only when it could not run (path unreadable, out of
+ * memory).  Nothing is ever read outside the bag (RFC 8493 5.1).
+ */
+int bag_validate(const char *path, const struct bag_validate_opts *o,
+		 struct bag_report *rep, struct vl_err *err);
+/* The same for an archive read from fd (name for messages). */
+int bag_validate_archive_fd(int fd, const char *name,
+			    const struct bag_validate_opts *o,
+			    struct bag_report *rep, struct vl_err *err);
+
+/* ---- create, update, tag files ---- */
+
+enum bag_symlinks {
+	BAG_SYMLINKS_SKIP,   /* leave them out, with a warning (default) */
+	BAG_SYMLINKS_FOLLOW, /* copy the target when it lies inside SRC */
+	BAG_SYMLINKS_ERROR,  /* refuse to bag */
+};
+
+/* Warnings while bagging (a skipped file and why). */
+typedef void bag_warn_fn(void *ctx, const char *path, const char *msg);
+
+struct bag_create_opts {
+	unsigned algs;               /* manifests and tag manifests;
+					0 = sha512 (RFC 8493 2.4) */
+	const struct bag_info *info; /* bag-info elements, in order */
+	int exclude_hidden;          /* leave out names starting with '.' */
+	enum bag_symlinks symlinks;
+	unsigned threads; /* 0 = online CPUs */
+	bag_progress_fn *progress;
+	bag_warn_fn *warn;
+	void *ctx;
+};
+
+struct bag_summary {
+	uint64_t files, bytes; /* payload */
+	unsigned algs;
+	uint64_t skipped; /* files left out (hidden, symlinks) */
+};
+
+/*
+ * Makes a bag of the contents of src.  With dest == NULL the bag is made
+ * in place: src's contents move under src/data/ and the tag files are
+ * written beside it.  Otherwise dest (which must not exist) receives a
+ * copy, hashed in the same read as it is copied; it is built in a
+ * temporary sibling directory, synced and renamed, so dest appears
+ * complete or not at all.  Writes bagit.txt (1.0), the payload
+ * manifests, bag-info.txt (the given elements, then Bagging-Date,
+ * Bag-Software-Agent, Payload-Oxum and Bag-Size unless given) and a tag
+ * manifest per algorithm.  Refuses (VL_E_EXISTS) names in one directory
+ * that differ only by Unicode normalization, and special files.
+ */
+int bag_create(const char *src, const char *dest,
+	       const struct bag_create_opts *o, struct bag_summary *sum,
+	       struct vl_err *err);
+
+/*
+ * bag_create() into a serialized bag: the bag is built in a temporary
+ * directory beside archive, packed as one top-level directory named
+ * after the archive (without extension) and removed.  When archive
+ * lacks the format's extension it is appended; *made (free it) gets the
+ * archive path written.
+ */
+int bag_create_archive(const char *src, const char *archive, int format,
+		       const struct bag_create_opts *o, struct bag_summary *sum,
+		       char **made, struct vl_err *err);
+
+struct bag_update_opts {
+	unsigned add_algs; /* new manifests to add */
+	unsigned threads;
+	bag_progress_fn *progress;
+	void *ctx;
+};
+
+struct bag_update_result {
+	uint64_t files, bytes; /* payload after the update */
+	uint64_t added, removed, changed;
+	unsigned algs; /* manifests now present */
+};
+
+/*
+ * Regenerates the payload manifests (existing algorithms plus
+ * add_algs), Payload-Oxum, Bag-Size and the tag manifests of the bag at
+ * path after its payload changed, keeping every other bag-info element
+ * in order.  Each file is read once for all algorithms.  With add_algs
+ * the existing digests are verified in that same read, and any mismatch,
+ * missing or unlisted file is reported in rep and fails the update with
+ * VL_E_CHECK before anything is written.  Every file is replaced
+ * atomically.
+ */
+int bag_update(const char *path, const struct bag_update_opts *o,
+	       struct bag_report *rep, struct bag_update_result *res,
+	       struct vl_err *err);
+
+/*
+ * Writes (or replaces) the tag file rel (e.g. "metadata/dc.xml") in the
+ * bag at path, then rewrites the tag manifests.  rel must be a safe
+ * relative path outside data/ and not a manifest, bagit.txt or fetch.txt.
+ */
+int bag_add_tag_file(const char *path, const char *rel, const void *data,
+		     size_t len, struct vl_err *err);
+/* Rewrites every tag manifest of the bag (algorithms as present, or
+ * algs when there is none yet) over every tag file. */
+int bag_write_tag_manifests(const char *path, unsigned algs,
+			    struct vl_err *err);
+
+/* One payload or tag file as listed in the bag's manifests. */
+struct bag_file_entry {
+	const char *path;               /* decoded path, e.g. "data/a.txt" */
+	int tag;                        /* 1 for a tag manifest entry */
+	uint64_t size;                  /* from the file system */
+	unsigned algs;                  /* digests present */
+	const char *hex[FIX_ALG_COUNT]; /* lowercase hex for each alg */
+};
+
+/*
+ * Calls cb for every file listed in the manifests of the bag directory
+ * at path (payload first, then tag files), sorted by path; each file
+ * once, with the digests of every manifest listing it.  For recording a
+ * bag in the catalog.  A non-zero return from cb stops and is returned.
+ */
+int bag_manifest_foreach(const char *path,
+			 int (*cb)(void *ctx, const struct bag_file_entry *f),
+			 void *ctx, struct vl_err *err);
+
+/* ---- information ---- */
+
+struct bag_meta {
+	int version;
+	char version_str[16];
+	char encoding[48];
+	struct bag_info info; /* bag-info.txt (package-info.txt before 0.96) */
+	unsigned payload_algs, tag_algs;
+	uint64_t manifest_entries; /* entries in the first payload manifest */
+	uint64_t fetch_entries, fetch_bytes; /* bytes: declared lengths */
+	char **tag_files;                    /* root-level and nested */
+	size_t n_tag_files;
+	int serialized;
+};
+
+void bag_meta_release(struct bag_meta *m);
+/* Reads the tag files of a bag (directory or archive); problems met on
+ * the way go to rep.  Payload files are not read. */
+int bag_read_meta(const char *path, struct bag_meta *m, struct bag_report *rep,
+		  struct vl_err *err);
+
+/* ---- fetch.txt (RFC 8493 2.2.3) ---- */
+
+struct bag_fetch_opts {
+	unsigned parallel;   /* transfers at once; 0 = 4 */
+	unsigned retries;    /* attempts after the first; default 3 */
+	unsigned backoff_ms; /* first retry delay, doubled each time;
+				0 = 1000 */
+	long timeout_s;      /* per transfer without progress; 0 = 60 */
+	int allow_file_urls; /* also accept file:// URLs */
+	bag_progress_fn *progress;
+	void *ctx;
+};
+
+struct bag_fetch_result {
+	uint64_t fetched, present, failed, bytes;
+};
+
+/*
+ * Downloads every fetch.txt entry of the bag at path that is not yet
+ * present (http and https; file with allow_file_urls), in parallel,
+ * resuming partial downloads kept under .vellum-fetch/, retrying with
+ * backoff, aborting any transfer that exceeds its declared length
+ * (RFC 8493 5.3), and verifying each file against every payload
+ * manifest before moving it into place.  Problems go to rep; VL_E_CHECK
+ * when any entry failed.
+ */
+int bag_fetch(const char *path, const struct bag_fetch_opts *o,
+	      struct bag_report *rep, struct bag_fetch_result *res,
+	      struct vl_err *err);
+
+/* ---- serialization ---- */
+
+enum bag_format { BAG_FMT_NONE = 0, BAG_FMT_TAR, BAG_FMT_TGZ, BAG_FMT_ZIP };
+
+/* "tar", "tgz" or "tar.gz", "zip"; -1 otherwise. */
+int bag_format_parse(const char *s);
+/* ".tar", ".tar.gz", ".zip" */
+const char *bag_format_ext(enum bag_format f);
+/* The format an archive file name suggests, or BAG_FMT_NONE. */
+enum bag_format bag_format_of_name(const char *name);
+
+/*
+ * Writes the bag directory at path into archive (which must not exist)
+ * as one top-level directory named top (NULL = the bag directory's
+ * name): bagit.txt first, then the other tag files, then the payload,
+ * sorted.  Only regular files and directories.  Temp file, fsync, rename.
+ */
+int bag_pack(const char *path, const char *archive, enum bag_format fmt,
+	     const char *top, struct vl_err *err);
+/*
+ * Extracts archive (tar, tar.gz, zip), which must hold exactly one
+ * top-level directory, as the new directory dest.  Extraction goes into
+ * a fresh temporary directory beside dest with libarchive's secure
+ * flags; any absolute name, "..", link, device or other special entry,
+ * or an entry larger than declared aborts with VL_E_UNSAFE and leaves
+ * nothing behind.  When dest is NULL the directory is created in the
+ * current directory under the archive's top-level name; *made (if not
+ * NULL) receives the path created (free it).
+ */
+int bag_unpack(const char *archive, const char *dest, char **made,
+	       struct vl_err *err);
+
 
 /* ---- identifiers ---- */
 

@@ -1,0 +1,986 @@
+/*
+ * bag_create.c - making bags (in place or into a new directory),
+ * updating them after their payload changed, adding tag files, and
+ * reading their manifest entries back.
+ *
+ * Bagging into DEST: the bag is assembled in a temporary sibling
+ * directory; every payload file is copied and hashed in the same read
+ * by the digest engine (ordered delivery, so manifest lines come out in
+ * the walk's sorted order and are streamed to disk: memory stays flat);
+ * then the tag files are written, the file system is synced and the
+ * directory renamed to DEST.  On any failure the temporary directory is
+ * removed: DEST appears complete or not at all.
+ *
+ * Bagging in place: the source is checked first (no symlinks, special
+ * files or ambiguous names), then its entries move into a temporary
+ * directory renamed to data/, and are hashed there.  If anything fails
+ * afterwards, the entries are moved back.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <utf8proc.h>
+
+#include "bag_impl.h"
+
+#define FLUSH_AT (1 << 20)
+
+static const char bagit_txt[] =
+	"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+
+void
+bag_human_size(char *out, size_t n, uint64_t bytes)
+{
+	static const char *const unit[] = { "KB", "MB", "GB", "TB", "PB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1000) {
+		snprintf(out, n, "%llu bytes", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(out, n, "%.1f %s", v, unit[u]);
+}
+
+/* ---- manifest writers ---- */
+
+struct writer {
+	unsigned algs;
+	int tag;
+	struct bag_atomic f[FIX_ALG_COUNT];
+	struct vl_buf buf[FIX_ALG_COUNT];
+	unsigned opened;
+};
+
+static void
+writer_abort(struct writer *w)
+{
+	int a;
+
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		if (w->opened & FIX_ALG_BIT(a))
+			bag_atomic_abort(&w->f[a]);
+		vl_buf_release(&w->buf[a]);
+	}
+	w->opened = 0;
+}
+
+static int
+writer_open(struct writer *w, int dirfd, unsigned algs, int tag,
+	    struct vl_err *err)
+{
+	int a, rc;
+
+	memset(w, 0, sizeof(*w));
+	w->algs = algs;
+	w->tag = tag;
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		char name[64];
+
+		vl_buf_init(&w->buf[a], 0);
+		if (!(algs & FIX_ALG_BIT(a)))
+			continue;
+		snprintf(name, sizeof(name), "%smanifest-%s.txt",
+			 tag ? "tag" : "", fix_alg_name(a));
+		if ((rc = bag_atomic_open(&w->f[a], dirfd, name, err)) < 0) {
+			writer_abort(w);
+			return rc;
+		}
+		w->opened |= FIX_ALG_BIT(a);
+	}
+	return 0;
+}
+
+static int
+writer_flush(struct writer *w, int a, struct vl_err *err)
+{
+	int rc = bag_atomic_write(&w->f[a], w->buf[a].buf, w->buf[a].len, err);
+
+	vl_buf_reset(&w->buf[a]);
+	return rc;
+}
+
+static int
+writer_hex(struct writer *w, int a, const char *hex, const char *path,
+	   struct vl_err *err)
+{
+	if (fix_manifest_format_line(&w->buf[a], hex, path) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	return w->buf[a].len >= FLUSH_AT ? writer_flush(w, a, err) : 0;
+}
+
+static int
+writer_line(struct writer *w, const char *path, const struct fix_digests *d,
+	    struct vl_err *err)
+{
+	char hex[FIX_HEX_MAX];
+	int a, rc;
+
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		if (!(w->algs & FIX_ALG_BIT(a)))
+			continue;
+		fix_hex(hex, d->md[a], fix_alg_size(a));
+		if ((rc = writer_hex(w, a, hex, path, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+writer_commit(struct writer *w, struct vl_err *err)
+{
+	int a, rc;
+
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		if (!(w->opened & FIX_ALG_BIT(a)))
+			continue;
+		if ((rc = writer_flush(w, a, err)) < 0 ||
+		    (rc = bag_atomic_commit(&w->f[a], err)) < 0) {
+			w->opened &= ~FIX_ALG_BIT(a);
+			writer_abort(w);
+			return rc;
+		}
+		w->opened &= ~FIX_ALG_BIT(a);
+		vl_buf_release(&w->buf[a]);
+	}
+	return 0;
+}
+
+static int
+write_small(int dirfd, const char *name, const char *data, size_t len,
+	    struct vl_err *err)
+{
+	struct bag_atomic a;
+	int rc;
+
+	if ((rc = bag_atomic_open(&a, dirfd, name, err)) < 0)
+		return rc;
+	if ((rc = bag_atomic_write(&a, data, len, err)) < 0) {
+		bag_atomic_abort(&a);
+		return rc;
+	}
+	return bag_atomic_commit(&a, err);
+}
+
+/* ---- tag manifests ---- */
+
+static int
+is_tagmanifest(const char *name)
+{
+	int tag, alg;
+
+	return fix_manifest_name(name, &tag, &alg, NULL) && tag;
+}
+
+/* Tag files under rel (recursively), except data/, tag manifests and our
+ * own work areas. */
+static int
+list_tag_files(int rootfd, const char *rel, char ***v, size_t *n, size_t *alloc,
+	       struct vl_err *err)
+{
+	char **names;
+	size_t cnt, i;
+	int dfd, rc;
+
+	dfd = *rel ? bag_open_beneath(rootfd, rel, O_RDONLY | O_DIRECTORY, 0,
+				      err)
+		   : dup(rootfd);
+	if (dfd < 0)
+		return dfd;
+	if ((rc = bag_list_dir(dfd, &names, &cnt, err)) < 0) {
+		close(dfd);
+		return rc;
+	}
+	for (i = 0; i < cnt && rc == 0; i++) {
+		struct vl_buf sub = VL_BUF_INIT;
+		struct stat st;
+
+		if ((!*rel &&
+		     (!strcmp(names[i], "data") || is_tagmanifest(names[i]))) ||
+		    !strncmp(names[i], ".vellum-", 8) ||
+		    strstr(names[i], ".tmp-"))
+			continue;
+		vl_buf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot stat '%s'",
+					sub.buf);
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = list_tag_files(rootfd, sub.buf, v, n, alloc, err);
+		} else if (S_ISREG(st.st_mode)) {
+			if (*n == *alloc) {
+				size_t na = *alloc ? *alloc * 2 : 16;
+				char **nv = reallocarray(*v, na, sizeof(*nv));
+
+				if (!nv) {
+					vl_buf_release(&sub);
+					rc = vl_err_set(err, VL_E_NOMEM,
+							"out of memory");
+					break;
+				}
+				*v = nv;
+				*alloc = na;
+			}
+			(*v)[(*n)++] = vl_buf_detach(&sub, NULL);
+		}
+		vl_buf_release(&sub);
+	}
+	bag_names_free(names, cnt);
+	close(dfd);
+	return rc;
+}
+
+int
+bag_tagmanifests_at(int rootfd, unsigned algs, struct vl_err *err)
+{
+	struct fix_hasher *h = NULL;
+	struct writer w;
+	char **files = NULL;
+	size_t n = 0, alloc = 0, i;
+	int rc, opened = 0;
+
+	if ((rc = list_tag_files(rootfd, "", &files, &n, &alloc, err)) < 0)
+		goto out;
+	if ((rc = fix_hasher_new(&h, algs, err)) < 0 ||
+	    (rc = writer_open(&w, rootfd, algs, 1, err)) < 0)
+		goto out;
+	opened = 1;
+	for (i = 0; i < n; i++) {
+		struct fix_digests d;
+		int fd = bag_open_beneath(rootfd, files[i], O_RDONLY, 0, err);
+
+		if (fd < 0) {
+			rc = fd;
+			goto out;
+		}
+		rc = fix_hash_fd(h, algs, fd, -1, files[i], &d, NULL, err);
+		close(fd);
+		if (rc < 0 || (rc = writer_line(&w, files[i], &d, err)) < 0)
+			goto out;
+	}
+	rc = writer_commit(&w, err);
+	opened = 0;
+out:
+	if (opened)
+		writer_abort(&w);
+	fix_hasher_free(h);
+	bag_names_free(files, n);
+	return rc;
+}
+
+/* ---- creating ---- */
+
+struct cctx {
+	const struct bag_create_opts *o;
+	unsigned algs;
+	int srcfd; /* source tree (the bag root when in place) */
+	int bagfd; /* the bag being built */
+	int in_place;
+	int prescan; /* in place: only check, do not submit */
+	struct fix_engine *eng;
+	struct writer w;
+	struct vl_buf rel, dest;
+	uint64_t files, bytes, skipped;
+	int failed; /* atomic */
+	struct vl_err err;
+	pthread_mutex_t mu; /* guards err */
+	/* directories followed through symlinks, to refuse loops */
+	dev_t dev[64];
+	ino_t ino[64];
+	size_t depth;
+};
+
+static void
+fail(struct cctx *c, const struct vl_err *e)
+{
+	pthread_mutex_lock(&c->mu);
+	if (!c->failed) {
+		c->err = *e;
+		__atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
+		if (c->eng)
+			fix_engine_cancel(c->eng);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int failf(struct cctx *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+failf(struct cctx *c, int code, const char *fmt, ...)
+{
+	struct vl_err e;
+	va_list ap;
+
+	e.code = code;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	fail(c, &e);
+	return code;
+}
+
+static int
+c_open_src(void *ctx, const char *path, struct vl_err *err)
+{
+	struct cctx *c = ctx;
+
+	return bag_open_beneath(c->srcfd, path,
+				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
+}
+
+static int
+c_open_dest(void *ctx, const char *dest, struct vl_err *err)
+{
+	struct cctx *c = ctx;
+
+	return bag_open_beneath(c->bagfd, dest,
+				O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0644,
+				err);
+}
+
+static void
+c_done(void *ctx, const struct fix_result *r)
+{
+	struct cctx *c = ctx;
+	struct vl_err e = { 0 };
+
+	if (__atomic_load_n(&c->failed, __ATOMIC_RELAXED))
+		return;
+	if (r->code) {
+		vl_err_set(&e, r->code, "%s", r->msg);
+		fail(c, &e);
+		return;
+	}
+	if (writer_line(&c->w, r->dest ? r->dest : r->path, r->digests, &e) <
+	    0) {
+		fail(c, &e);
+		return;
+	}
+	c->files++;
+	c->bytes += r->size;
+	if (c->o->progress)
+		c->o->progress(c->o->ctx, c->files, c->bytes);
+}
+
+static int
+valid_utf8(const char *s)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+
+	while (*s) {
+		n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp);
+		if (n <= 0)
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
+/* Names in one directory that differ only by Unicode normalization
+ * would become one name on macOS and in many tools: refuse. */
+static int
+check_normalization(struct cctx *c, char **names, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		char *a;
+		const char *p;
+
+		for (p = names[i]; *p && (unsigned char)*p < 0x80; p++)
+			;
+		if (!*p)
+			continue;
+		a = (char *)utf8proc_NFC((const utf8proc_uint8_t *)names[i]);
+		for (j = 0; a && j < n; j++) {
+			char *b;
+
+			if (j == i)
+				continue;
+			b = (char *)utf8proc_NFC(
+				(const utf8proc_uint8_t *)names[j]);
+			if (b && !strcmp(a, b)) {
+				free(a);
+				free(b);
+				return failf(
+					c, VL_E_EXISTS,
+					"'%s' and '%s' differ only by "
+					"Unicode normalization; rename one",
+					names[i], names[j]);
+			}
+			free(b);
+		}
+		free(a);
+	}
+	return 0;
+}
+
+static int
+check_name(struct cctx *c, const char *rel)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	const char *why;
+
+	if (!valid_utf8(rel))
+		return failf(c, VL_E_INVAL,
+			     "'%s' is not valid UTF-8; BagIt manifests are "
+			     "text",
+			     rel);
+	vl_buf_addf(&p, "data/%s", rel);
+	why = bag_path_unsafe(p.buf);
+	vl_buf_release(&p);
+	if (why)
+		return failf(c, VL_E_INVAL, "cannot bag '%s': its path %s", rel,
+			     why);
+	return 0;
+}
+
+static void
+warn(struct cctx *c, const char *rel, const char *msg)
+{
+	c->skipped++;
+	if (c->o->warn)
+		c->o->warn(c->o->ctx, rel, msg);
+}
+
+static int walk_src(struct cctx *c, int dirfd);
+
+static int
+submit_file(struct cctx *c, const char *rel)
+{
+	struct vl_err e = { 0 };
+	int rc;
+
+	if (c->prescan)
+		return 0;
+	vl_buf_reset(&c->dest);
+	vl_buf_addf(&c->dest, "data/%s", rel);
+	if (c->in_place)
+		rc = fix_engine_submit(c->eng, c->dest.buf, NULL, 0, NULL, &e);
+	else
+		rc = fix_engine_submit(c->eng, rel, c->dest.buf, 0, NULL, &e);
+	if (rc < 0 && !c->failed)
+		fail(c, &e);
+	return rc;
+}
+
+static int
+enter_dir(struct cctx *c, int dirfd, const char *name, const char *rel,
+	  int follow)
+{
+	struct vl_err e = { 0 };
+	struct stat st;
+	size_t i;
+	int sub, rc;
+
+	sub = follow ? bag_open_beneath(c->srcfd, rel, O_RDONLY | O_DIRECTORY,
+					0, &e)
+		     : openat(dirfd, name,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return failf(c, VL_E_IO, "cannot open '%s'", rel);
+	if (fstat(sub, &st) < 0 || c->depth >= 64) {
+		close(sub);
+		return failf(c, VL_E_INVAL, "'%s' is nested too deeply", rel);
+	}
+	for (i = 0; i < c->depth; i++)
+		if (c->dev[i] == st.st_dev && c->ino[i] == st.st_ino) {
+			close(sub);
+			return failf(c, VL_E_INVAL,
+				     "symbolic link '%s' makes a loop", rel);
+		}
+	if (!c->in_place && !c->prescan) {
+		vl_buf_reset(&c->dest);
+		vl_buf_addf(&c->dest, "data/%s", rel);
+		if ((rc = bag_mkdirs_at(c->bagfd, c->dest.buf, &e)) < 0) {
+			close(sub);
+			fail(c, &e);
+			return rc;
+		}
+	}
+	c->dev[c->depth] = st.st_dev;
+	c->ino[c->depth] = st.st_ino;
+	c->depth++;
+	rc = walk_src(c, sub);
+	c->depth--;
+	close(sub);
+	return rc;
+}
+
+static int
+src_link(struct cctx *c, int dirfd, const char *name, const char *rel)
+{
+	struct vl_err e = { 0 };
+	struct stat st;
+	int fd;
+
+	if (c->in_place)
+		return failf(c, VL_E_INVAL,
+			     "'%s' is a symbolic link; bagging in place "
+			     "refuses links (bag into a new directory to skip "
+			     "or follow them)",
+			     rel);
+	switch (c->o->symlinks) {
+	case BAG_SYMLINKS_SKIP: warn(c, rel, "symbolic link skipped"); return 0;
+	case BAG_SYMLINKS_ERROR:
+		return failf(c, VL_E_INVAL,
+			     "'%s' is a symbolic link (use --symlinks skip or "
+			     "follow)",
+			     rel);
+	case BAG_SYMLINKS_FOLLOW: break;
+	}
+	/* Followed only while it stays inside the source. */
+	fd = bag_open_beneath(c->srcfd, rel, O_PATH, 0, &e);
+	if (fd < 0)
+		return failf(c, fd == VL_E_UNSAFE ? VL_E_UNSAFE : VL_E_IO,
+			     "symbolic link '%s' leads outside the source or "
+			     "nowhere; it is never followed out",
+			     rel);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return failf(c, VL_E_IO, "cannot stat '%s'", rel);
+	}
+	close(fd);
+	if (S_ISDIR(st.st_mode))
+		return enter_dir(c, dirfd, name, rel, 1);
+	if (S_ISREG(st.st_mode))
+		return submit_file(c, rel);
+	return failf(c, VL_E_INVAL, "'%s' leads to a special file", rel);
+}
+
+static int
+walk_src(struct cctx *c, int dirfd)
+{
+	struct vl_err e = { 0 };
+	char **names;
+	size_t n, i, base = c->rel.len;
+	int rc;
+
+	if ((rc = bag_list_dir(dirfd, &names, &n, &e)) < 0) {
+		fail(c, &e);
+		return rc;
+	}
+	if ((rc = check_normalization(c, names, n)) < 0)
+		goto out;
+	for (i = 0; i < n && !c->failed; i++) {
+		struct stat st;
+
+		c->rel.len = base;
+		c->rel.buf[base] = '\0';
+		vl_buf_addf(&c->rel, "%s%s", base ? "/" : "", names[i]);
+		if (c->o->exclude_hidden && names[i][0] == '.') {
+			c->skipped++;
+			continue;
+		}
+		if ((rc = check_name(c, c->rel.buf)) < 0)
+			break;
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = failf(c, VL_E_IO, "cannot stat '%s'", c->rel.buf);
+			break;
+		}
+		if (S_ISDIR(st.st_mode))
+			rc = enter_dir(c, dirfd, names[i], c->rel.buf, 0);
+		else if (S_ISREG(st.st_mode))
+			rc = submit_file(c, c->rel.buf);
+		else if (S_ISLNK(st.st_mode))
+			rc = src_link(c, dirfd, names[i], c->rel.buf);
+		else
+			rc = failf(c, VL_E_INVAL,
+				   "'%s' is not a regular file or directory "
+				   "(device, FIFO or socket)",
+				   c->rel.buf);
+		if (rc < 0)
+			break;
+	}
+out:
+	c->rel.len = base;
+	c->rel.buf[base] = '\0';
+	bag_names_free(names, n);
+	return c->failed ? -1 : rc;
+}
+
+static int
+write_info(struct cctx *c, struct vl_err *err)
+{
+	struct bag_info bi;
+	struct vl_buf out = VL_BUF_INIT;
+	char date[VL_TIME_LEN], oxum[48], size[32];
+	size_t i;
+	int rc = 0;
+
+	bag_info_init(&bi);
+	if (c->o->info)
+		for (i = 0; i < c->o->info->n && rc == 0; i++)
+			rc = bag_info_add(&bi, c->o->info->v[i].label,
+					  c->o->info->v[i].value, err);
+	vl_time_now(date);
+	date[10] = '\0';
+	snprintf(oxum, sizeof(oxum), "%llu.%llu", (unsigned long long)c->bytes,
+		 (unsigned long long)c->files);
+	bag_human_size(size, sizeof(size), c->bytes);
+	if (rc == 0 && !bag_info_get(&bi, "Bagging-Date"))
+		rc = bag_info_add(&bi, "Bagging-Date", date, err);
+	if (rc == 0 && !bag_info_get(&bi, "Bag-Software-Agent"))
+		rc = bag_info_add(&bi, "Bag-Software-Agent",
+				  "vellum " VELLUM_VERSION, err);
+	/* Computed, whatever was given: they must describe this payload. */
+	if (rc == 0)
+		rc = bag_info_set(&bi, "Payload-Oxum", oxum, err);
+	if (rc == 0)
+		rc = bag_info_set(&bi, "Bag-Size", size, err);
+	if (rc == 0 && bag_info_format(&out, &bi) < 0)
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = write_small(c->bagfd, "bag-info.txt", out.buf, out.len,
+				 err);
+	vl_buf_release(&out);
+	bag_info_release(&bi);
+	return rc;
+}
+
+/* Hashes (and copies) the payload; writes every tag file. */
+static int
+build(struct cctx *c, struct vl_err *err)
+{
+	struct fix_engine_opts eo = { 0 };
+	int rc, walkfd;
+
+	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, err)) < 0)
+		return rc;
+	eo.algs = c->algs;
+	eo.threads = c->o->threads;
+	eo.ordered = 1;
+	eo.open_src = c_open_src;
+	eo.open_dest = c_open_dest;
+	eo.done = c_done;
+	eo.ctx = c;
+	if ((rc = fix_engine_new(&c->eng, &eo, err)) < 0)
+		goto fail;
+	walkfd = c->in_place ? openat(c->srcfd, "data",
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					      O_CLOEXEC)
+			     : dup(c->srcfd);
+	if (walkfd < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot open the payload");
+		goto fail;
+	}
+	walk_src(c, walkfd);
+	close(walkfd);
+	fix_engine_finish(c->eng, err);
+	fix_engine_free(c->eng);
+	c->eng = NULL;
+	if (c->failed) {
+		*err = c->err;
+		rc = err->code ? err->code : VL_E_IO;
+		goto fail;
+	}
+	if ((rc = writer_commit(&c->w, err)) < 0)
+		return rc;
+	if ((rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
+			      sizeof(bagit_txt) - 1, err)) < 0 ||
+	    (rc = write_info(c, err)) < 0)
+		return rc;
+	return bag_tagmanifests_at(c->bagfd, c->algs, err);
+fail:
+	fix_engine_free(c->eng);
+	c->eng = NULL;
+	writer_abort(&c->w);
+	return rc;
+}
+
+static char *
+parent_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	while (slash && slash > path && slash[1] == '\0') {
+		/* trailing slashes */
+		const char *p = slash;
+
+		while (p > path && *p == '/')
+			p--;
+		slash = memrchr(path, '/', (size_t)(p - path + 1));
+	}
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int
+create_into(struct cctx *c, const char *dest, struct vl_err *err)
+{
+	struct vl_buf tmpl = VL_BUF_INIT;
+	char *parent = parent_of(dest), *stage = NULL;
+	struct stat st;
+	int rc;
+
+	if (lstat(dest, &st) == 0) {
+		free(parent);
+		return vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
+				  dest);
+	}
+	if (!parent || vl_buf_addf(&tmpl, "%s.vellum-XXXXXX", dest) < 0) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(stage = mkdtemp(tmpl.buf))) {
+		rc = vl_err_sys(err, VL_E_IO,
+				"cannot create a directory "
+				"beside '%s'",
+				dest);
+		goto out;
+	}
+	c->bagfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->bagfd < 0 || mkdirat(c->bagfd, "data", 0755) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s/data'", stage);
+		goto out;
+	}
+	if ((rc = build(c, err)) < 0)
+		goto out;
+	if (fchmod(c->bagfd, 0755) < 0 || syncfs(c->bagfd) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", stage);
+		goto out;
+	}
+	if (rename(stage, dest) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot rename to '%s'", dest);
+		goto out;
+	}
+	stage = NULL;
+	rc = vl_fsync_dir(parent, err);
+out:
+	if (stage)
+		bag_rmtree_at(AT_FDCWD, stage);
+	vl_buf_release(&tmpl);
+	free(parent);
+	return rc;
+}
+
+/* Moves names (all of srcfd's entries) into dir, or back. */
+static int
+move_entries(int fd, char **names, size_t n, const char *from, const char *to,
+	     size_t *moved, struct vl_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct vl_buf a = VL_BUF_INIT, b = VL_BUF_INIT;
+		int r;
+
+		if (from)
+			vl_buf_addf(&a, "%s/%s", from, names[i]);
+		else
+			vl_buf_adds(&a, names[i]);
+		if (to)
+			vl_buf_addf(&b, "%s/%s", to, names[i]);
+		else
+			vl_buf_adds(&b, names[i]);
+		r = renameat(fd, a.buf, fd, b.buf);
+		if (r < 0)
+			vl_err_sys(err, VL_E_IO, "cannot move '%s'", names[i]);
+		vl_buf_release(&a);
+		vl_buf_release(&b);
+		if (r < 0)
+			return VL_E_IO;
+		if (moved)
+			(*moved)++;
+	}
+	return 0;
+}
+
+static int
+create_in_place(struct cctx *c, const char *src, struct vl_err *err)
+{
+	struct vl_buf tmpl = VL_BUF_INIT;
+	char **names = NULL, *tmp = NULL, *base;
+	size_t n = 0, moved = 0, i, j;
+	struct vl_err e2;
+	int rc, in_data = 0;
+
+	if (c->o->exclude_hidden)
+		return vl_err_set(err, VL_E_INVAL,
+				  "--exclude-hidden needs a destination: in "
+				  "place, hidden files would stay in the "
+				  "payload unlisted");
+	/* 1. Check everything before touching anything. */
+	c->prescan = 1;
+	if (walk_src(c, c->srcfd) < 0 || c->failed) {
+		*err = c->err;
+		return err->code ? err->code : VL_E_INVAL;
+	}
+	c->prescan = 0;
+	c->files = c->bytes = c->skipped = 0;
+	/* 2. Move the contents under a temporary name, then to data/. */
+	if ((rc = bag_list_dir(c->srcfd, &names, &n, err)) < 0)
+		return rc;
+	if (vl_buf_addf(&tmpl, "%s/.vellum-bag-XXXXXX", src) < 0 ||
+	    !(tmp = mkdtemp(tmpl.buf))) {
+		rc = vl_err_sys(err, VL_E_IO,
+				"cannot create a directory in "
+				"'%s'",
+				src);
+		goto out;
+	}
+	base = strrchr(tmp, '/') + 1;
+	/* mkdtemp's directory is in the listing only if made before it */
+	for (i = j = 0; i < n; i++)
+		if (strcmp(names[i], base) != 0)
+			names[j++] = names[i];
+		else
+			free(names[i]);
+	n = j;
+	if ((rc = move_entries(c->srcfd, names, n, NULL, base, &moved, err)) <
+	    0)
+		goto undo;
+	if (renameat(c->srcfd, base, c->srcfd, "data") < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot rename to '%s/data'",
+				src);
+		goto undo;
+	}
+	in_data = 1;
+	/* 3. Hash data/ and write the tag files. */
+	c->bagfd = c->srcfd;
+	if ((rc = build(c, err)) < 0)
+		goto undo;
+	if (syncfs(c->srcfd) < 0)
+		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+	goto out;
+undo:
+	/* Put the source back as it was. */
+	e2 = *err;
+	{
+		static const char *const made[] = { "bagit.txt",
+						    "bag-info.txt" };
+		int a;
+
+		for (a = 0; a < 2; a++)
+			unlinkat(c->srcfd, made[a], 0);
+		for (a = 0; a < FIX_ALG_COUNT; a++) {
+			char name[64];
+
+			if (!(c->algs & FIX_ALG_BIT(a)))
+				continue;
+			snprintf(name, sizeof(name), "manifest-%s.txt",
+				 fix_alg_name(a));
+			unlinkat(c->srcfd, name, 0);
+			snprintf(name, sizeof(name), "tagmanifest-%s.txt",
+				 fix_alg_name(a));
+			unlinkat(c->srcfd, name, 0);
+		}
+	}
+	if (in_data)
+		renameat(c->srcfd, "data", c->srcfd, base);
+	move_entries(c->srcfd, names, moved, base, NULL, NULL, &e2);
+	unlinkat(c->srcfd, base, AT_REMOVEDIR);
+	tmp = NULL;
+out:
+	if (tmp && !in_data)
+		unlinkat(c->srcfd, strrchr(tmp, '/') + 1, AT_REMOVEDIR);
+	bag_names_free(names, n);
+	vl_buf_release(&tmpl);
+	return rc;
+}
+
+int
+bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
+	   struct bag_summary *sum, struct vl_err *err)
+{
+	struct cctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.algs = o->algs ? o->algs : FIX_ALG_BIT(FIX_SHA512);
+	c.bagfd = -1;
+	c.in_place = dest == NULL;
+	pthread_mutex_init(&c.mu, NULL);
+	vl_buf_init(&c.rel, 0);
+	vl_buf_init(&c.dest, 0);
+	c.srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.srcfd < 0) {
+		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				"cannot open '%s'", src);
+		goto out;
+	}
+	rc = dest ? create_into(&c, dest, err) : create_in_place(&c, src, err);
+	if (rc == 0 && sum) {
+		sum->files = c.files;
+		sum->bytes = c.bytes;
+		sum->algs = c.algs;
+		sum->skipped = c.skipped;
+	}
+out:
+	if (c.bagfd >= 0 && c.bagfd != c.srcfd)
+		close(c.bagfd);
+	if (c.srcfd >= 0)
+		close(c.srcfd);
+	vl_buf_release(&c.rel);
+	vl_buf_release(&c.dest);
+	pthread_mutex_destroy(&c.mu);
+	return rc;
+}
+
+int
+bag_create_archive(const char *src, const char *archive, int format,
+		   const struct bag_create_opts *o, struct bag_summary *sum,
+		   char **made, struct vl_err *err)
+{
+	struct vl_buf arc = VL_BUF_INIT, tmpl = VL_BUF_INIT, bag = VL_BUF_INIT;
+	const char *base, *ext = bag_format_ext(format);
+	char *stem = NULL, *tmp = NULL;
+	int rc;
+
+	*made = NULL;
+	if (!*ext)
+		return vl_err_set(err, VL_E_INVAL, "unknown archive format");
+	if (bag_format_of_name(archive) == (enum bag_format)format)
+		vl_buf_adds(&arc, archive);
+	else
+		vl_buf_addf(&arc, "%s%s", archive, ext);
+	base = strrchr(arc.buf, '/');
+	base = base ? base + 1 : arc.buf;
+	if (strlen(base) <= strlen(ext) ||
+	    !(stem = strndup(base, strlen(base) - strlen(ext))) ||
+	    bag_path_unsafe(stem)) {
+		rc = vl_err_set(err, VL_E_INVAL, "cannot name a bag after '%s'",
+				arc.buf);
+		goto out;
+	}
+	if (access(arc.buf, F_OK) == 0) {
+		rc = vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
+				arc.buf);
+		goto out;
+	}
+	vl_buf_addf(&tmpl, "%.*s.vellum-XXXXXX", (int)(base - arc.buf),
+		    arc.buf);
+	if (!(tmp = mkdtemp(tmpl.buf))) {
+		rc = vl_err_sys(err, VL_E_IO,
+				"cannot make a work directory for '%s'",
+				arc.buf);
+		goto out;
+	}
+	vl_buf_addf(&bag, "%s/%s", tmp, stem);
+	if ((rc = bag_create(src, bag.buf, o, sum, err)) == 0 &&
+	    (rc = bag_pack(bag.buf, arc.buf, format, stem, err)) == 0)
+		*made = vl_buf_detach(&arc, NULL);
+out:
+	if (tmp)
+		bag_rmtree_at(AT_FDCWD, tmp);
+	free(stem);
+	vl_buf_release(&arc);
+	vl_buf_release(&tmpl);
+	vl_buf_release(&bag);
+	return rc;
+}
