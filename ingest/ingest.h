@@ -358,7 +358,6 @@ int bag_pack(const char *path, const char *archive, enum bag_format fmt,
 int bag_unpack(const char *archive, const char *dest, char **made,
 	       struct vl_err *err);
 
-
 /* ---- identifiers ---- */
 
 /* 0 if id is a valid object identifier (ids.c says which). */

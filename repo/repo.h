@@ -191,16 +191,31 @@ const char *repo_stage_dir(const struct repo_stage *s);
 /* A private scratch directory beside it, removed with the stage and
  * covered by its lock (temporary files, unpacked archives). */
 const char *repo_stage_scratch(const struct repo_stage *s);
-/* Makes the stage durable (fsync of every file and directory) and moves it
- * into place.  New objects: VL_E_EXISTS if the key is taken.  Updates:
- * swaps old and new in one rename (RENAME_EXCHANGE), then removes the old.
- * Frees the stage whatever the outcome. */
-int repo_stage_commit(struct repo_stage *s, struct vl_err *err);
+/*
+ * Makes the stage durable (fsync of every file and directory) and puts it
+ * in place with one rename: a new object with RENAME_NOREPLACE
+ * (VL_E_EXISTS if the key is taken), an update with RENAME_EXCHANGE.
+ * Then the caller commits the catalog and calls repo_stage_finish(), or
+ * repo_stage_rollback() if that commit failed.  version is the md_version
+ * the catalog will hold for the object once committed (updates).  If the
+ * process dies in between, repo_store_clean_stages() undoes the store
+ * unless the catalog recorded it.  On error the stage is still owned by
+ * the caller (abort it).
+ */
+int repo_stage_commit(struct repo_stage *s, int64_t version,
+		      struct vl_err *err);
+/* The catalog recorded the commit: drop the stage (for an update, the old
+ * version) and free it. */
+void repo_stage_finish(struct repo_stage *s);
+/* The catalog commit failed: undo the store (remove the new object, or
+ * swap the old version back), drop the stage, free it. */
+int repo_stage_rollback(struct repo_stage *s, struct vl_err *err);
 /* Removes the stage and frees it.  NULL is fine. */
 void repo_stage_abort(struct repo_stage *s);
 
-/* Removes stages left by processes that died; reports each through cb
- * (may be NULL).  Returns the number removed, or a negative code. */
+/* Removes stages left by processes that died, first undoing a store
+ * their catalog commit never recorded; reports each through cb (may be
+ * NULL).  Returns the number removed, or a negative code. */
 int repo_store_clean_stages(struct repo *r,
 			    void (*cb)(void *ctx, const char *what), void *ctx,
 			    struct vl_err *err);

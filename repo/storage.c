@@ -35,6 +35,7 @@ struct repo_stage {
 	char *lock; /* ROOT.lock */
 	int lock_fd;
 	enum repo_stage_mode mode;
+	int stored; /* the object directory is in place (commit ran) */
 };
 
 /* ---- keys and paths ---- */
@@ -336,8 +337,34 @@ repo_stage_abort(struct repo_stage *s)
 	stage_free(s);
 }
 
+/*
+ * The commit marker, ROOT/committed, written (durably) just before the
+ * rename: "new KEY INODE" or "replace KEY INODE VERSION", INODE being the
+ * directory that is being put in place.  If the process dies before
+ * repo_stage_finish(), repo_store_clean_stages() reads it to undo a store
+ * the catalog never recorded (see recover_stage()).
+ */
+static int
+write_marker(struct repo_stage *s, int64_t version, struct vl_err *err)
+{
+	struct vl_buf m = VL_BUF_INIT, path = VL_BUF_INIT;
+	struct stat st;
+	int rc;
+
+	if (lstat(s->dir, &st) < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot stat '%s'", s->dir);
+	vl_buf_addf(&m, "%s %s %llu %lld\n",
+		    s->mode == REPO_STAGE_REPLACE ? "replace" : "new", s->key,
+		    (unsigned long long)st.st_ino, (long long)version);
+	vl_buf_addf(&path, "%s/committed", s->root);
+	rc = vl_write_file_atomic(path.buf, m.buf, m.len, err);
+	vl_buf_release(&m);
+	vl_buf_release(&path);
+	return rc;
+}
+
 int
-repo_stage_commit(struct repo_stage *s, struct vl_err *err)
+repo_stage_commit(struct repo_stage *s, int64_t version, struct vl_err *err)
 {
 	struct vl_buf dst = VL_BUF_INIT, parent = VL_BUF_INIT;
 	int rc;
@@ -347,11 +374,12 @@ repo_stage_commit(struct repo_stage *s, struct vl_err *err)
 	if ((rc = key_path(&dst, s->repo, s->key, err)) < 0)
 		goto out;
 	parent_dir(&parent, dst.buf);
-	if ((rc = vl_mkdirs(parent.buf, 0755, err)) < 0)
+	if ((rc = vl_mkdirs(parent.buf, 0755, err)) < 0 ||
+	    (rc = write_marker(s, version, err)) < 0)
 		goto out;
 	if (s->mode == REPO_STAGE_REPLACE) {
 		/* Old and new change places in one step; the stage then
-		 * holds the old version, removed below with the stage. */
+		 * holds the old version until repo_stage_finish(). */
 		if (renameat2(AT_FDCWD, s->dir, AT_FDCWD, dst.buf,
 			      RENAME_EXCHANGE) < 0) {
 			rc = vl_err_sys(err, VL_E_IO, "cannot replace '%s'",
@@ -367,12 +395,124 @@ repo_stage_commit(struct repo_stage *s, struct vl_err *err)
 				"cannot store object at '%s'", dst.buf);
 		goto out;
 	}
+	s->stored = 1;
 	rc = vl_fsync_dir(parent.buf, err);
 out:
 	vl_buf_release(&dst);
 	vl_buf_release(&parent);
+	return rc;
+}
+
+void
+repo_stage_finish(struct repo_stage *s)
+{
+	repo_stage_abort(s);
+}
+
+/* Puts the stored object back as it was before the commit. */
+static int
+undo_store(struct repo *r, const char *key, int replace, const char *old,
+	   struct vl_err *err)
+{
+	struct vl_buf dst = VL_BUF_INIT;
+	int rc;
+
+	if (!replace)
+		return repo_store_delete(r, key, err);
+	if ((rc = key_path(&dst, r, key, err)) == 0 &&
+	    renameat2(AT_FDCWD, old, AT_FDCWD, dst.buf, RENAME_EXCHANGE) < 0)
+		rc = vl_err_sys(err, VL_E_IO, "cannot restore '%s'", dst.buf);
+	vl_buf_release(&dst);
+	return rc;
+}
+
+int
+repo_stage_rollback(struct repo_stage *s, struct vl_err *err)
+{
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	if (s->stored)
+		rc = undo_store(s->repo, s->key, s->mode == REPO_STAGE_REPLACE,
+				s->dir, err);
 	repo_stage_abort(s);
 	return rc;
+}
+
+/* What the catalog says of a stored key: -1 unknown, else md_version. */
+static int64_t
+catalog_version(struct repo *r, const char *key)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT md_version FROM objects WHERE"
+			       " storage_key = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -2;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * A dead stage that had committed to storage: undo that store unless the
+ * catalog recorded it.  A new object is removed when the catalog has no
+ * row for its key; a replaced one is swapped back when the catalog's
+ * md_version is below the version the update was writing.  The inode in
+ * the marker proves the stored directory is the one this stage put there.
+ */
+static void
+recover_stage(struct repo *r, const char *root,
+	      void (*cb)(void *ctx, const char *what), void *ctx)
+{
+	struct vl_buf text = VL_BUF_INIT, p = VL_BUF_INIT, dst = VL_BUF_INIT;
+	char kind[16], key[300];
+	unsigned long long ino;
+	long long version;
+	struct stat st;
+	int64_t have;
+
+	vl_buf_addf(&p, "%s/committed", root);
+	if (vl_read_file(&text, p.buf, 4096, NULL) < 0 ||
+	    sscanf(text.buf, "%15s %299s %llu %lld", kind, key, &ino,
+		   &version) != 4 ||
+	    key_path(&dst, r, key, NULL) < 0)
+		goto out;
+	if (lstat(dst.buf, &st) < 0 || st.st_ino != ino)
+		goto out; /* the store never happened */
+	have = catalog_version(r, key);
+	if (have < -1)
+		goto out;
+	vl_buf_reset(&p);
+	vl_buf_addf(&p, "%s/object", root);
+	if (!strcmp(kind, "new") && have == -1) {
+		if (repo_store_delete(r, key, NULL) == 0 && cb) {
+			vl_buf_reset(&text);
+			vl_buf_addf(&text,
+				    "removed '%s': stored by an ingest "
+				    "that died before its catalog commit",
+				    key);
+			cb(ctx, text.buf);
+		}
+	} else if (!strcmp(kind, "replace") && have >= 0 && have < version) {
+		if (undo_store(r, key, 1, p.buf, NULL) == 0 && cb) {
+			vl_buf_reset(&text);
+			vl_buf_addf(&text,
+				    "restored '%s': its update died "
+				    "before its catalog commit",
+				    key);
+			cb(ctx, text.buf);
+		}
+	}
+out:
+	vl_buf_release(&text);
+	vl_buf_release(&p);
+	vl_buf_release(&dst);
 }
 
 /* Removes what an interrupted repo_store_delete() left in the trash.  An
@@ -438,6 +578,7 @@ repo_store_clean_stages(struct repo *r, void (*cb)(void *ctx, const char *what),
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			/* Nobody holds it: the stage's process is gone. */
 			p.buf[p.len - 5] = '\0';
+			recover_stage(r, p.buf, cb, ctx);
 			if (vl_rmtree(p.buf) == 0) {
 				if (cb)
 					cb(ctx, p.buf);

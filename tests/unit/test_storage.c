@@ -67,7 +67,8 @@ store(struct repo *r, const char *id)
 	fill(repo_stage_dir(s), "data/b.txt", "bee\n");
 	fill(repo_stage_dir(s), "data/a/z.txt", "zed\n");
 	fill(repo_stage_dir(s), "data/a.txt", "aye\n");
-	assert_int_equal(repo_stage_commit(s, &err), 0);
+	assert_int_equal(repo_stage_commit(s, 0, &err), 0);
+	repo_stage_finish(s);
 }
 
 static char *
@@ -159,7 +160,8 @@ test_second_store_of_same_id_is_refused(void **state)
 	assert_int_equal(
 		repo_stage_new(f->r, "obj-1", REPO_STAGE_CREATE, &s, &err), 0);
 	fill(repo_stage_dir(s), "data/b.txt", "other\n");
-	assert_int_equal(repo_stage_commit(s, &err), VL_E_EXISTS);
+	assert_int_equal(repo_stage_commit(s, 0, &err), VL_E_EXISTS);
+	repo_stage_abort(s);
 	text = read_stored(f->r, key, "data/b.txt");
 	assert_string_equal(text, "bee\n");
 	free(text);
@@ -218,7 +220,8 @@ test_replace_swaps_whole_object(void **state)
 	text = read_stored(f->r, key, "bagit.txt");
 	assert_string_equal(text, "BagIt-Version: 1.0\n");
 	free(text);
-	assert_int_equal(repo_stage_commit(s, &err), 0);
+	assert_int_equal(repo_stage_commit(s, 1, &err), 0);
+	repo_stage_finish(s);
 	text = read_stored(f->r, key, "bagit.txt");
 	assert_string_equal(text, "new\n");
 	free(text);
@@ -310,7 +313,8 @@ test_vacant_stage_is_made_by_the_caller(void **state)
 	assert_int_equal(mkdir(repo_stage_dir(s), 0755), 0);
 	fill(repo_stage_dir(s), "data/x", "ex\n");
 	fill(repo_stage_scratch(s), "tmp.txt", "scratch\n");
-	assert_int_equal(repo_stage_commit(s, &err), 0);
+	assert_int_equal(repo_stage_commit(s, 0, &err), 0);
+	repo_stage_finish(s);
 	text = read_stored(f->r, key, "data/x");
 	assert_string_equal(text, "ex\n");
 	free(text);
@@ -330,6 +334,107 @@ test_replace_of_missing_object_fails(void **state)
 		repo_stage_new(f->r, "nothing", REPO_STAGE_REPLACE, &s, &err),
 		VL_E_NOTFOUND);
 	assert_null(s);
+}
+
+static void
+test_rollback_undoes_a_store(void **state)
+{
+	struct fixture *f = *state;
+	struct repo_stage *s;
+	struct vl_err err = { 0 };
+	char *key = repo_store_key("obj-1");
+	char *text;
+
+	assert_int_equal(
+		repo_stage_new(f->r, "new-1", REPO_STAGE_CREATE, &s, &err), 0);
+	fill(repo_stage_dir(s), "data/x", "x\n");
+	assert_int_equal(repo_stage_commit(s, 0, &err), 0);
+	assert_int_equal(repo_stage_rollback(s, &err), 0);
+	free(key);
+	key = repo_store_key("new-1");
+	assert_false(repo_store_exists(f->r, key));
+	free(key);
+	/* An update rolled back leaves the old version in place. */
+	store(f->r, "obj-1");
+	key = repo_store_key("obj-1");
+	assert_int_equal(
+		repo_stage_new(f->r, "obj-1", REPO_STAGE_REPLACE, &s, &err), 0);
+	fill(repo_stage_scratch(s), "x", "");
+	{
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/bagit.txt", repo_stage_dir(s));
+		assert_int_equal(vl_write_file_atomic(p, "v2\n", 3, &err), 0);
+	}
+	assert_int_equal(repo_stage_commit(s, 2, &err), 0);
+	text = read_stored(f->r, key, "bagit.txt");
+	assert_string_equal(text, "v2\n");
+	free(text);
+	assert_int_equal(repo_stage_rollback(s, &err), 0);
+	text = read_stored(f->r, key, "bagit.txt");
+	assert_string_equal(text, "BagIt-Version: 1.0\n");
+	free(text);
+	free(key);
+}
+
+/* A child stores id and dies before its catalog commit (kill -9). */
+static void
+die_after_store(struct repo *r, const char *id, enum repo_stage_mode mode,
+		int64_t version)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct repo_stage *s;
+		char p[4200];
+
+		if (repo_stage_new(r, id, mode, &s, NULL) < 0)
+			_exit(1);
+		snprintf(p, sizeof(p), "%s/bagit.txt", repo_stage_dir(s));
+		if (vl_write_file_atomic(p, "new\n", 4, NULL) < 0 ||
+		    repo_stage_commit(s, version, NULL) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void
+test_clean_undoes_stores_the_catalog_never_recorded(void **state)
+{
+	struct fixture *f = *state;
+	struct vl_err err = { 0 };
+	char *k1 = repo_store_key("lost"), *k2 = repo_store_key("kept");
+	char *k3 = repo_store_key("upd");
+	char sql[512];
+	char *text;
+
+	die_after_store(f->r, "lost", REPO_STAGE_CREATE, 0);
+	die_after_store(f->r, "kept", REPO_STAGE_CREATE, 0);
+	assert_true(repo_store_exists(f->r, k1));
+	/* The catalog commit of "kept" happened, that of "lost" did not. */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO objects(id, created, datestamp, storage_key)"
+		 " VALUES('kept', 'x', 'x', '%s'), ('upd', 'x', 'x', '%s')",
+		 k2, k3);
+	assert_int_equal(sqlite3_exec(f->r->db, sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	store(f->r, "upd");
+	die_after_store(f->r, "upd", REPO_STAGE_REPLACE, 2);
+	text = read_stored(f->r, k3, "bagit.txt");
+	assert_string_equal(text, "new\n");
+	free(text);
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 3);
+	assert_false(repo_store_exists(f->r, k1));
+	assert_true(repo_store_exists(f->r, k2));
+	text = read_stored(f->r, k3, "bagit.txt");
+	assert_string_equal(text, "BagIt-Version: 1.0\n");
+	free(text);
+	free(k1);
+	free(k2);
+	free(k3);
 }
 
 int
@@ -357,6 +462,11 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_replace_of_missing_object_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_undoes_a_store,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_clean_undoes_stores_the_catalog_never_recorded,
+			setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("storage", tests, NULL, NULL);
