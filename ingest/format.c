@@ -83,3 +83,9 @@ ing_magic_identify(struct ing_magic *m, int fd, char *mime, size_t mime_n,
 		copy(desc, desc_n, "");
 	return 0;
 }
+
+int
+ing_magic_version(void)
+{
+	return magic_version();
+}

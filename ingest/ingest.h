@@ -366,6 +366,96 @@ int ing_id_check(const char *id, struct vl_err *err);
 #define ING_ID_GEN_LEN 28
 int ing_id_generate(char out[ING_ID_GEN_LEN], struct vl_err *err);
 
+/* ---- the ingest pipeline (pipeline.c draws it) ---- */
+
+#define ING_ID_MAX    128
+#define ING_MAX_FORMS 8
+
+enum ing_kind {
+	ING_DIRECTORY, /* a folder of files: bagged into storage */
+	ING_BAG,       /* a bag directory: validated, stored as it is */
+	ING_ARCHIVE,   /* a .tar/.tgz/.zip bag: validated, unpacked, stored */
+};
+
+/* One rendering of an object's description. */
+struct ing_form {
+	const char *format;   /* catalog format: "mods", "oai_dc", ...
+				 (static string) */
+	const char *tag_file; /* bag tag file ("metadata/mods.xml"), or
+				 NULL to keep it in the catalog only */
+	char *data;           /* owned */
+	size_t len;
+};
+
+/* What a describe callback produces. */
+struct ing_description {
+	char *title; /* the main title, for listings (owned) */
+	struct ing_form forms[ING_MAX_FORMS];
+	size_t n;
+	char **warnings; /* e.g. unreconciled subjects (owned) */
+	size_t nwarnings;
+};
+/* Adds a form; takes data (freed on error too). */
+int ing_description_add(struct ing_description *d, const char *format,
+			const char *tag_file, char *data, size_t len,
+			struct vl_err *err);
+int ing_description_warn(struct ing_description *d, const char *msg);
+void ing_description_release(struct ing_description *d);
+
+/*
+ * Describes object id.  bag is the staged bag directory (its payload and
+ * tag files readable; NULL in a dry run of a directory or archive), so a
+ * bag's own metadata/ files can be the description.  Fills d.
+ */
+typedef int ing_describe_fn(void *ctx, const char *id, const char *bag,
+			    struct ing_description *d, struct vl_err *err);
+
+struct ing_opts {
+	const char *source; /* directory, bag directory or archive */
+	const char *id;     /* NULL: generate one */
+	const char *const *collections;
+	size_t ncollections;
+	const char *algorithms;  /* "sha256,sha512"; NULL: configuration */
+	const char *source_note; /* objects.source (e.g. harvested id) */
+	const char *user;        /* agent of the metadata version */
+	int allow_duplicate;     /* store even when the payload is known */
+	int dry_run;             /* check and describe, store nothing */
+	int exclude_hidden;      /* leave out dot files of a directory */
+	unsigned threads;        /* hashing threads; 0 = online CPUs */
+	ing_describe_fn *describe;
+	void *describe_ctx;
+	void (*progress)(void *ctx, uint64_t files, uint64_t bytes);
+	void *ctx;
+};
+
+struct ing_result {
+	char id[ING_ID_MAX + 1];
+	char title[512];
+	enum ing_kind kind;
+	uint64_t files, bytes; /* payload */
+	double seconds;
+	int skipped;                       /* a duplicate, not stored */
+	char duplicate_of[ING_ID_MAX + 1]; /* "" when the payload is new */
+	char **warnings;
+	size_t nwarnings;
+};
+void ing_result_release(struct ing_result *res);
+
+/*
+ * Ingests one object: checks, stages, bags (or validates and copies a
+ * bag), identifies formats, detects a duplicate payload (skipped unless
+ * allow_duplicate), describes it through o->describe, and commits the
+ * catalog and storage together.  On any error nothing is stored and the
+ * catalog is unchanged; the message names the file or argument.
+ * VL_E_CHECK: the source bag is not valid.  res is filled as far as the
+ * ingest got (release it).
+ */
+int ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
+	       struct vl_err *err);
+/* Copies in to out (size bytes expected; copies to the end regardless). */
+int ing_copy_fd(int in, int out, uint64_t size, const char *name,
+		struct vl_err *err);
+
 /* ---- format identification (libmagic; one handle per thread) ---- */
 
 struct ing_magic;
@@ -374,6 +464,8 @@ void ing_magic_free(struct ing_magic *m);
 /* Identifies the file open at fd (offset 0): MIME type and description. */
 int ing_magic_identify(struct ing_magic *m, int fd, char *mime, size_t mime_n,
 		       char *desc, size_t desc_n, struct vl_err *err);
+/* libmagic's version number (for PREMIS event details). */
+int ing_magic_version(void);
 
 /* ---- stored objects: lookup, deletion, export ---- */
 

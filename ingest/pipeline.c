@@ -1,0 +1,1123 @@
+/*
+ * pipeline.c - the ingest pipeline: a source becomes a stored, described,
+ * catalogued BagIt bag, or nothing at all.
+ *
+ *   CHECK ──► STAGE ──► BAG ──► INSPECT ──► DESCRIBE ──► COMMIT ──► done
+ *   id, source  locked   make /   digests,   metadata/    catalog txn:
+ *   kind, id    stage    copy /   formats,   tag files    rows, events,
+ *   free        (vacant) unpack   duplicate  (callback)   premis.xml,
+ *                        +check   check                   store, COMMIT
+ *
+ *   any failure ──► ABORT: the stage is removed, the catalog untouched,
+ *                   the error names the file; after the store, ROLLBACK
+ *                   undoes it (and a crash there is undone by cleaning).
+ *
+ * Invariants:
+ *  - Nothing reaches storage or the catalog before COMMIT, and COMMIT is
+ *    one SQLite transaction around one rename (repo_stage_commit), so an
+ *    interrupted ingest leaves nothing or a whole object.
+ *  - Per-file facts gathered before COMMIT (size, digests, MIME type) go
+ *    to TEMP tables of this connection, so memory stays flat in the
+ *    number of files and no write lock is held while files are read.
+ *  - The stored bag is a valid BagIt bag on its own: metadata/ tag files
+ *    are listed in the tag manifests, premis.xml included.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingest.h"
+
+struct job {
+	struct repo *r;
+	const struct ing_opts *o;
+	struct ing_result *res;
+	struct vl_err *err;
+	struct repo_stage *stage;
+	const char *bag; /* the staged bag directory */
+	unsigned algs;
+	char id[ING_ID_MAX + 1];
+	char now[VL_TIME_LEN];
+	char payload_digest[160];
+	struct ing_description desc;
+	/* format identification summary: "image/png 3, text/plain 2" */
+	struct vl_buf formats;
+};
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+ing_description_release(struct ing_description *d)
+{
+	size_t i;
+
+	free(d->title);
+	for (i = 0; i < d->n; i++)
+		free(d->forms[i].data);
+	for (i = 0; i < d->nwarnings; i++)
+		free(d->warnings[i]);
+	free(d->warnings);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+ing_description_add(struct ing_description *d, const char *format,
+		    const char *tag_file, char *data, size_t len,
+		    struct vl_err *err)
+{
+	if (d->n >= ING_MAX_FORMS) {
+		free(data);
+		return vl_err_set(err, VL_E_INVAL, "too many metadata forms");
+	}
+	d->forms[d->n].format = format;
+	d->forms[d->n].tag_file = tag_file;
+	d->forms[d->n].data = data;
+	d->forms[d->n].len = len;
+	d->n++;
+	return 0;
+}
+
+int
+ing_description_warn(struct ing_description *d, const char *msg)
+{
+	char **v;
+
+	v = realloc(d->warnings, (d->nwarnings + 1) * sizeof(*v));
+	if (!v)
+		return VL_E_NOMEM;
+	d->warnings = v;
+	if (!(v[d->nwarnings] = strdup(msg)))
+		return VL_E_NOMEM;
+	d->nwarnings++;
+	return 0;
+}
+
+void
+ing_result_release(struct ing_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nwarnings; i++)
+		free(res->warnings[i]);
+	free(res->warnings);
+	memset(res, 0, sizeof(*res));
+}
+
+static void
+result_warn(struct ing_result *res, const char *msg)
+{
+	char **v = realloc(res->warnings, (res->nwarnings + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	res->warnings = v;
+	if ((v[res->nwarnings] = strdup(msg)))
+		res->nwarnings++;
+}
+
+/* ---- CHECK ---- */
+
+static int
+classify(const char *src, enum ing_kind *kind, struct vl_err *err)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	struct stat st;
+
+	if (stat(src, &st) < 0)
+		return vl_err_sys(err,
+				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				  "cannot read source '%s'", src);
+	if (S_ISDIR(st.st_mode)) {
+		vl_buf_addf(&p, "%s/bagit.txt", src);
+		*kind = access(p.buf, F_OK) == 0 ? ING_BAG : ING_DIRECTORY;
+		vl_buf_release(&p);
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		*kind = ING_ARCHIVE;
+		return 0;
+	}
+	return vl_err_set(err, VL_E_INVAL,
+			  "source '%s' is neither a directory nor a file", src);
+}
+
+static int
+id_taken(struct repo *r, const char *id, struct vl_err *err)
+{
+	struct ing_object o;
+	int rc = ing_object_get(r, id, &o, err);
+
+	if (rc == 0)
+		return vl_err_set(err, VL_E_EXISTS,
+				  "object '%s' already exists%s", id,
+				  o.deleted ? " (deleted; identifiers are "
+					      "never reused)"
+					    : "");
+	if (rc == VL_E_NOTFOUND) {
+		vl_err_clear(err);
+		return 0;
+	}
+	return rc;
+}
+
+static int
+check(struct job *j)
+{
+	const struct ing_opts *o = j->o;
+	size_t i;
+	int rc;
+
+	if (o->id) {
+		if ((rc = ing_id_check(o->id, j->err)) < 0)
+			return rc;
+		snprintf(j->id, sizeof(j->id), "%s", o->id);
+	} else if ((rc = ing_id_generate(j->id, j->err)) < 0) {
+		return rc;
+	}
+	for (i = 0; i < o->ncollections; i++)
+		if ((rc = repo_collection_check(o->collections[i], j->err)) < 0)
+			return rc;
+	if (!o->source)
+		return vl_err_set(j->err, VL_E_INVAL, "no source to ingest");
+	if ((rc = classify(o->source, &j->res->kind, j->err)) < 0)
+		return rc;
+	return id_taken(j->r, j->id, j->err);
+}
+
+/* ---- BAG ---- */
+
+/* Copies a bag directory as it is: regular files and directories only
+ * (a bag with anything else was refused by validation already). */
+static int
+copy_tree(const char *from, const char *to, struct vl_err *err)
+{
+	struct vl_buf a = VL_BUF_INIT, b = VL_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0, in, out;
+
+	if (mkdir(to, 0755) < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot create '%s'", to);
+	if (!(d = opendir(from)))
+		return vl_err_sys(err, VL_E_IO, "cannot read '%s'", from);
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		vl_buf_reset(&a);
+		vl_buf_reset(&b);
+		vl_buf_addf(&a, "%s/%s", from, de->d_name);
+		vl_buf_addf(&b, "%s/%s", to, de->d_name);
+		if (lstat(a.buf, &st) < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot stat '%s'",
+					a.buf);
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = copy_tree(a.buf, b.buf, err);
+		} else if (!S_ISREG(st.st_mode)) {
+			rc = vl_err_set(err, VL_E_UNSAFE,
+					"'%s' is not a regular file", a.buf);
+		} else if ((in = open(a.buf,
+				      O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot read '%s'",
+					a.buf);
+		} else {
+			out = open(b.buf,
+				   O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				   0644);
+			if (out < 0) {
+				rc = vl_err_sys(err, VL_E_IO,
+						"cannot create '%s'", b.buf);
+			} else {
+				rc = ing_copy_fd(in, out, (uint64_t)st.st_size,
+						 a.buf, err);
+				if (close(out) < 0 && rc == 0)
+					rc = vl_err_sys(err, VL_E_IO,
+							"cannot write '%s'",
+							b.buf);
+			}
+			close(in);
+		}
+	}
+	closedir(d);
+	vl_buf_release(&a);
+	vl_buf_release(&b);
+	return rc;
+}
+
+int
+ing_copy_fd(int in, int out, uint64_t size, const char *name,
+	    struct vl_err *err)
+{
+	char buf[1 << 16];
+	ssize_t n, w;
+	size_t off;
+
+	/* copy_file_range lets the file system share or clone extents. */
+	while (size > 0) {
+		n = copy_file_range(in, NULL, out, NULL, (size_t)size, 0);
+		if (n <= 0)
+			break;
+		size -= (uint64_t)n;
+	}
+	for (;;) {
+		n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vl_err_sys(err, VL_E_IO, "cannot read '%s'",
+					  name);
+		if (n == 0)
+			return 0;
+		for (off = 0; off < (size_t)n; off += (size_t)w) {
+			w = write(out, buf + off, (size_t)n - off);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0)
+				return vl_err_sys(err, VL_E_IO,
+						  "cannot write a copy of '%s'",
+						  name);
+		}
+	}
+}
+
+/* A bag that is not valid is refused with its first problems named. */
+static int
+refuse_invalid(struct job *j, const struct bag_report *rep)
+{
+	struct vl_buf msg = VL_BUF_INIT;
+	size_t i, shown = 0;
+	int rc;
+
+	vl_buf_addf(&msg, "bag '%s' is not valid:", j->o->source);
+	for (i = 0; i < rep->n && shown < 3; i++) {
+		if (rep->v[i].severity != BAG_ERROR)
+			continue;
+		vl_buf_addf(&msg, "%s %s%s%s (%s)", shown ? ";" : "",
+			    rep->v[i].path ? rep->v[i].path : "",
+			    rep->v[i].path ? ": " : "", rep->v[i].message,
+			    rep->v[i].rule);
+		shown++;
+	}
+	if (rep->errors > shown)
+		vl_buf_addf(&msg, "; and %zu more (see `vellum bag validate`)",
+			    rep->errors - shown);
+	rc = vl_err_set(j->err, VL_E_CHECK, "%s", msg.buf);
+	vl_buf_release(&msg);
+	return rc;
+}
+
+static void
+bag_warned(void *ctx, const char *path, const char *msg)
+{
+	struct job *j = ctx;
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s: %s", path, msg);
+	result_warn(j->res, line);
+}
+
+static void
+bag_progressed(void *ctx, uint64_t files, uint64_t bytes)
+{
+	struct job *j = ctx;
+
+	if (j->o->progress)
+		j->o->progress(j->o->ctx, files, bytes);
+}
+
+static int
+validate_source(struct job *j)
+{
+	struct bag_validate_opts vo = { .mode = BAG_FULL,
+					.threads = j->o->threads,
+					.progress = bag_progressed,
+					.ctx = j };
+	struct bag_report rep;
+	size_t i;
+	int rc;
+
+	bag_report_init(&rep);
+	if ((rc = bag_validate(j->o->source, &vo, &rep, j->err)) == 0) {
+		if (!rep.valid)
+			rc = refuse_invalid(j, &rep);
+		for (i = 0; rc == 0 && i < rep.n; i++)
+			if (rep.v[i].severity == BAG_WARNING)
+				bag_warned(j,
+					   rep.v[i].path ? rep.v[i].path
+							 : j->o->source,
+					   rep.v[i].message);
+	}
+	bag_report_release(&rep);
+	return rc;
+}
+
+static int
+make_bag(struct job *j)
+{
+	struct bag_create_opts co = { 0 };
+	struct bag_summary sum;
+	struct bag_info info;
+	int rc;
+
+	switch (j->res->kind) {
+	case ING_DIRECTORY:
+		bag_info_init(&info);
+		if ((rc = bag_info_add(&info, "Source-Organization",
+				       j->r->cfg.name, j->err)) < 0 ||
+		    (rc = bag_info_add(&info, "External-Identifier", j->id,
+				       j->err)) < 0) {
+			bag_info_release(&info);
+			return rc;
+		}
+		co.algs = j->algs;
+		co.info = &info;
+		co.threads = j->o->threads;
+		co.exclude_hidden = j->o->exclude_hidden;
+		co.progress = bag_progressed;
+		co.warn = bag_warned;
+		co.ctx = j;
+		rc = bag_create(j->o->source, j->bag, &co, &sum, j->err);
+		bag_info_release(&info);
+		return rc;
+	case ING_BAG:
+		if ((rc = validate_source(j)) < 0)
+			return rc;
+		return copy_tree(j->o->source, j->bag, j->err);
+	case ING_ARCHIVE:
+		if ((rc = validate_source(j)) < 0)
+			return rc;
+		return bag_unpack(j->o->source, j->bag, NULL, j->err);
+	}
+	return vl_err_set(j->err, VL_E_INVAL, "unknown source kind");
+}
+
+/* ---- INSPECT ---- */
+
+static int
+exec_sql(struct repo *r, const char *sql, struct vl_err *err)
+{
+	char *msg = NULL;
+	int rc = 0;
+
+	if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		rc = vl_err_set(err, VL_E_DB, "catalog: %s",
+				msg ? msg : sqlite3_errmsg(r->db));
+	sqlite3_free(msg);
+	return rc;
+}
+
+struct inspect {
+	struct job *j;
+	sqlite3_stmt *file, *digest;
+	struct ing_magic *magic;
+	EVP_MD_CTX *md; /* the payload digest: duplicate detection */
+	int dup_alg;
+	int want_tag; /* 1: tag entries, 0: payload entries */
+	/* MIME type counts for the format identification event */
+	struct {
+		char mime[96];
+		uint64_t n;
+	} types[32];
+	size_t ntypes;
+};
+
+static void
+count_type(struct inspect *in, const char *mime)
+{
+	size_t i;
+
+	for (i = 0; i < in->ntypes; i++)
+		if (!strcmp(in->types[i].mime, mime)) {
+			in->types[i].n++;
+			return;
+		}
+	if (in->ntypes < sizeof(in->types) / sizeof(in->types[0])) {
+		snprintf(in->types[in->ntypes].mime, sizeof(in->types[0].mime),
+			 "%s", mime);
+		in->types[in->ntypes++].n = 1;
+	}
+}
+
+static int
+identify(struct inspect *in, const char *rel, char *mime, size_t mn, char *desc,
+	 size_t dn)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	int fd, rc;
+
+	vl_buf_addf(&p, "%s/%s", in->j->bag, rel);
+	fd = open(p.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	vl_buf_release(&p);
+	if (fd < 0)
+		return vl_err_sys(in->j->err, VL_E_IO, "cannot read '%s'", rel);
+	rc = ing_magic_identify(in->magic, fd, mime, mn, desc, dn, in->j->err);
+	close(fd);
+	return rc;
+}
+
+static int
+record_entry(void *ctx, const struct bag_file_entry *f)
+{
+	struct inspect *in = ctx;
+	char mime[128] = "", desc[256] = "", line[8];
+	int a, rc;
+
+	if (f->tag != in->want_tag)
+		return 0;
+	if (!f->tag) {
+		if ((rc = identify(in, f->path, mime, sizeof(mime), desc,
+				   sizeof(desc))) < 0)
+			return rc;
+		count_type(in, mime);
+		in->j->res->files++;
+		in->j->res->bytes += f->size;
+		/* Sorted by path, so the digest is the same for the same
+		 * payload whatever order it was bagged in. */
+		if (in->md && f->hex[in->dup_alg]) {
+			EVP_DigestUpdate(in->md, f->hex[in->dup_alg],
+					 strlen(f->hex[in->dup_alg]));
+			snprintf(line, sizeof(line), " ");
+			EVP_DigestUpdate(in->md, line, 1);
+			EVP_DigestUpdate(in->md, f->path, strlen(f->path) + 1);
+		}
+	}
+	sqlite3_reset(in->file);
+	sqlite3_bind_text(in->file, 1, f->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(in->file, 2, f->tag ? "tag" : "payload", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(in->file, 3, (sqlite3_int64)f->size);
+	if (*mime)
+		sqlite3_bind_text(in->file, 4, mime, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(in->file, 4);
+	if (*desc)
+		sqlite3_bind_text(in->file, 5, desc, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(in->file, 5);
+	if (sqlite3_step(in->file) != SQLITE_DONE)
+		return repo_db_err(in->j->r->db, in->j->err, "catalog");
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		if (!(f->algs & FIX_ALG_BIT(a)))
+			continue;
+		sqlite3_reset(in->digest);
+		sqlite3_bind_text(in->digest, 1, f->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->digest, 2, fix_alg_name(a), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(in->digest, 3, f->hex[a], -1, SQLITE_STATIC);
+		if (sqlite3_step(in->digest) != SQLITE_DONE)
+			return repo_db_err(in->j->r->db, in->j->err, "catalog");
+	}
+	return 0;
+}
+
+static int
+inspect_open(struct inspect *in, struct job *j)
+{
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	in->j = j;
+	if ((rc = exec_sql(j->r,
+			   "CREATE TEMP TABLE IF NOT EXISTS ing_files("
+			   "  path TEXT PRIMARY KEY, kind TEXT, size INTEGER,"
+			   "  mime TEXT, format TEXT);"
+			   "CREATE TEMP TABLE IF NOT EXISTS ing_digests("
+			   "  path TEXT, algorithm TEXT, digest TEXT,"
+			   "  PRIMARY KEY(path, algorithm));"
+			   "DELETE FROM temp.ing_files;"
+			   "DELETE FROM temp.ing_digests;",
+			   j->err)) < 0 ||
+	    (rc = repo_prepare(j->r, &in->file,
+			       "INSERT OR REPLACE INTO temp.ing_files VALUES"
+			       "(?, ?, ?, ?, ?)",
+			       j->err)) < 0 ||
+	    (rc = repo_prepare(j->r, &in->digest,
+			       "INSERT OR REPLACE INTO temp.ing_digests"
+			       " VALUES(?, ?, ?)",
+			       j->err)) < 0)
+		return rc;
+	return 0;
+}
+
+static void
+inspect_close(struct inspect *in)
+{
+	sqlite3_finalize(in->file);
+	sqlite3_finalize(in->digest);
+	ing_magic_free(in->magic);
+	EVP_MD_CTX_free(in->md);
+}
+
+static int
+payload_algorithm(unsigned algs)
+{
+	static const int prefer[] = { FIX_SHA512,     FIX_SHA256, FIX_SHA3_512,
+				      FIX_BLAKE2B512, FIX_SHA384, FIX_SHA1,
+				      FIX_MD5 };
+	size_t i;
+	int a;
+
+	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
+		if (algs & FIX_ALG_BIT(prefer[i]))
+			return prefer[i];
+	for (a = 0; a < FIX_ALG_COUNT; a++)
+		if (algs & FIX_ALG_BIT(a))
+			return a;
+	return -1;
+}
+
+static int
+find_duplicate(struct job *j)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = repo_prepare(
+		     j->r, &st,
+		     "SELECT id FROM objects WHERE payload_digest = ?"
+		     " AND status = 'active' ORDER BY created LIMIT 1",
+		     j->err)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, j->payload_digest, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(j->res->duplicate_of, sizeof(j->res->duplicate_of),
+			 "%s", sqlite3_column_text(st, 0));
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		     ? 0
+		     : repo_db_err(j->r->db, j->err, "catalog");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Records payload facts in the TEMP tables, the MIME summary and the
+ * payload digest; sets res->duplicate_of when another object has the
+ * same payload. */
+static int
+inspect_payload(struct job *j)
+{
+	struct inspect in;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0, i;
+	struct bag_meta meta = { 0 };
+	struct bag_report rep;
+	int rc;
+
+	bag_report_init(&rep);
+	if ((rc = inspect_open(&in, j)) < 0)
+		goto out;
+	if ((rc = bag_read_meta(j->bag, &meta, &rep, j->err)) < 0)
+		goto out;
+	in.dup_alg = payload_algorithm(meta.payload_algs);
+	if ((rc = ing_magic_new(&in.magic, j->err)) < 0)
+		goto out;
+	if (in.dup_alg >= 0 && (in.md = EVP_MD_CTX_new()))
+		EVP_DigestInit_ex(in.md, EVP_sha256(), NULL);
+	if ((rc = bag_manifest_foreach(j->bag, record_entry, &in, j->err)) < 0)
+		goto out;
+	for (i = 0; i < in.ntypes; i++)
+		vl_buf_addf(&j->formats, "%s%s %llu", i ? ", " : "",
+			    in.types[i].mime,
+			    (unsigned long long)in.types[i].n);
+	if (in.md) {
+		EVP_DigestFinal_ex(in.md, d, &dn);
+		snprintf(j->payload_digest, sizeof(j->payload_digest),
+			 "%s:", fix_alg_name(in.dup_alg));
+		for (i = 0; i < dn; i++)
+			snprintf(j->payload_digest + strlen(j->payload_digest),
+				 3, "%02x", d[i]);
+		rc = find_duplicate(j);
+	}
+out:
+	inspect_close(&in);
+	bag_meta_release(&meta);
+	bag_report_release(&rep);
+	return rc;
+}
+
+/* ---- DESCRIBE ---- */
+
+static int
+describe(struct job *j)
+{
+	size_t i;
+	int rc;
+
+	if (!j->o->describe)
+		return vl_err_set(j->err, VL_E_INVAL,
+				  "no descriptive metadata for '%s'", j->id);
+	if ((rc = j->o->describe(j->o->describe_ctx, j->id, j->bag, &j->desc,
+				 j->err)) < 0)
+		return rc;
+	if (!j->desc.title || !*j->desc.title)
+		return vl_err_set(j->err, VL_E_INVAL,
+				  "the metadata of '%s' has no title", j->id);
+	for (i = 0; i < j->desc.nwarnings; i++)
+		result_warn(j->res, j->desc.warnings[i]);
+	for (i = 0; i < j->desc.n; i++) {
+		if (!j->desc.forms[i].tag_file)
+			continue;
+		if ((rc = bag_add_tag_file(j->bag, j->desc.forms[i].tag_file,
+					   j->desc.forms[i].data,
+					   j->desc.forms[i].len, j->err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- COMMIT ---- */
+
+static int
+bind_exec(struct repo *r, const char *sql, const char *const *args, int n,
+	  struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int i, rc;
+
+	if ((rc = repo_prepare(r, &st, sql, err)) < 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (args[i])
+			sqlite3_bind_text(st, i + 1, args[i], -1,
+					  SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE
+		     ? 0
+		     : repo_db_err(r->db, err, "catalog");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+insert_object(struct job *j, const char *key)
+{
+	char files[32], bytes[32];
+	const char *args[9];
+
+	snprintf(files, sizeof(files), "%llu",
+		 (unsigned long long)j->res->files);
+	snprintf(bytes, sizeof(bytes), "%llu",
+		 (unsigned long long)j->res->bytes);
+	args[0] = j->id;
+	args[1] = j->now;
+	args[2] = j->desc.title;
+	args[3] = key;
+	args[4] = files;
+	args[5] = bytes;
+	args[6] = j->payload_digest[0] ? j->payload_digest : NULL;
+	args[7] = j->o->source_note;
+	return bind_exec(j->r,
+			 "INSERT INTO objects(id, created, datestamp, title,"
+			 " md_version, storage_key, payload_files,"
+			 " payload_bytes, payload_digest, source)"
+			 " VALUES(?1, ?2, ?2, ?3, 1, ?4, CAST(?5 AS INTEGER),"
+			 " CAST(?6 AS INTEGER), ?7, ?8)",
+			 args, 8, j->err);
+}
+
+static int
+insert_metadata(struct job *j)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = 0;
+
+	if ((rc = repo_prepare(
+		     j->r, &st,
+		     "INSERT INTO metadata(object_id, version, format,"
+		     " xml, created, agent, note) VALUES(?, 1, ?, ?,"
+		     " ?, ?, 'ingest')",
+		     j->err)) < 0)
+		return rc;
+	for (i = 0; i < j->desc.n && rc == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, j->desc.forms[i].format, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, j->desc.forms[i].data,
+				  (int)j->desc.forms[i].len, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, j->now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, j->o->user, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = repo_db_err(j->r->db, j->err, "catalog");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+insert_collections(struct job *j)
+{
+	const char *args[2];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < j->o->ncollections; i++) {
+		if ((rc = repo_collection_ensure(j->r, j->o->collections[i],
+						 j->err)) < 0)
+			return rc;
+		args[0] = j->id;
+		args[1] = j->o->collections[i];
+		if ((rc = bind_exec(j->r,
+				    "INSERT OR IGNORE INTO object_collections"
+				    " VALUES(?, ?)",
+				    args, 2, j->err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Moves the TEMP rows of one kind into the catalog. */
+static int
+insert_files(struct job *j, const char *kind)
+{
+	const char *args[2] = { j->id, kind };
+	int rc;
+
+	if ((rc = bind_exec(j->r,
+			    "INSERT INTO files(object_id, path, kind, size,"
+			    " mime, format) SELECT ?1, path, kind, size, mime,"
+			    " format FROM temp.ing_files WHERE kind = ?2",
+			    args, 2, j->err)) < 0)
+		return rc;
+	return bind_exec(j->r,
+			 "INSERT INTO digests(object_id, path, algorithm,"
+			 " digest) SELECT ?1, d.path, d.algorithm, d.digest"
+			 " FROM temp.ing_digests d JOIN temp.ing_files f"
+			 " ON f.path = d.path WHERE f.kind = ?2",
+			 args, 2, j->err);
+}
+
+static int
+event(struct job *j, const char *type, const char *detail,
+      const char *outcome_detail, enum repo_outcome outcome)
+{
+	struct repo_event ev = { .object_id = j->id,
+				 .type = type,
+				 .outcome = outcome,
+				 .detail = detail,
+				 .outcome_detail = outcome_detail,
+				 .datetime = j->now };
+
+	return repo_event_add(j->r, &ev, NULL, j->err);
+}
+
+static int
+record_events(struct job *j)
+{
+	struct vl_buf d = VL_BUF_INIT, algs = VL_BUF_INIT;
+	static const char *const kinds[] = { "directory", "bag",
+					     "serialized bag" };
+	int rc;
+
+	fix_algs_format(&algs, j->algs);
+	if (j->res->kind != ING_DIRECTORY) {
+		vl_buf_addf(&d,
+			    "program=\"vellum\"; version=\"%s\"; "
+			    "BagIt (RFC 8493) validation of '%s' before "
+			    "ingest",
+			    VELLUM_VERSION, j->o->source);
+		if ((rc = event(j, "val", d.buf, "complete and valid",
+				REPO_SUCCESS)) < 0)
+			goto out;
+		if (j->res->kind == ING_ARCHIVE) {
+			vl_buf_reset(&d);
+			vl_buf_addf(&d, "unpacked '%s' with libarchive",
+				    j->o->source);
+			if ((rc = event(j, "unp", d.buf, NULL, REPO_SUCCESS)) <
+			    0)
+				goto out;
+		}
+	}
+	vl_buf_reset(&d);
+	if (j->res->kind == ING_DIRECTORY)
+		vl_buf_addf(&d,
+			    "program=\"vellum\"; version=\"%s\"; "
+			    "algorithms=\"%s\"; payload manifests computed "
+			    "while copying",
+			    VELLUM_VERSION, algs.buf);
+	else
+		vl_buf_addf(&d,
+			    "program=\"vellum\"; version=\"%s\"; "
+			    "payload digests taken from the bag's manifests "
+			    "after validating them",
+			    VELLUM_VERSION);
+	if ((rc = event(j, "mes", d.buf, NULL, REPO_SUCCESS)) < 0)
+		goto out;
+	vl_buf_reset(&d);
+	vl_buf_addf(&d, "program=\"libmagic\"; version=\"%d\"",
+		    ing_magic_version());
+	if ((rc = event(j, "for", d.buf,
+			j->formats.len ? j->formats.buf : "no payload files",
+			REPO_SUCCESS)) < 0)
+		goto out;
+	vl_buf_reset(&d);
+	vl_buf_addf(&d, "ingested %s '%s': %llu files, %llu bytes",
+		    kinds[j->res->kind], j->o->source,
+		    (unsigned long long)j->res->files,
+		    (unsigned long long)j->res->bytes);
+	rc = event(j, "ing", d.buf, j->res->nwarnings ? "with warnings" : NULL,
+		   j->res->nwarnings ? REPO_WARNING : REPO_SUCCESS);
+out:
+	vl_buf_release(&d);
+	vl_buf_release(&algs);
+	return rc;
+}
+
+/* The tag manifests are listed in no manifest; record their own size
+ * and digests (by the tag manifests' algorithms) so audits check them. */
+static int
+record_tag_manifests(struct inspect *in, struct job *j)
+{
+	struct bag_file_entry fe;
+	struct fix_digests dg;
+	struct fix_hasher *h = NULL;
+	struct vl_buf p = VL_BUF_INIT;
+	char hex[FIX_ALG_COUNT][FIX_HEX_MAX];
+	struct dirent *de;
+	uint64_t size;
+	int tag, alg, a, fd, rc = 0;
+	DIR *d;
+	unsigned algs = 0;
+
+	if (!(d = opendir(j->bag)))
+		return vl_err_sys(j->err, VL_E_IO, "cannot read '%s'", j->bag);
+	while ((de = readdir(d)))
+		if (fix_manifest_name(de->d_name, &tag, &alg, NULL) == 1 &&
+		    tag && alg >= 0)
+			algs |= FIX_ALG_BIT(alg);
+	rewinddir(d);
+	if (!algs)
+		algs = j->algs;
+	if ((rc = fix_hasher_new(&h, algs, j->err)) < 0)
+		goto out;
+	while (rc == 0 && (de = readdir(d))) {
+		if (fix_manifest_name(de->d_name, &tag, &alg, NULL) != 1 ||
+		    !tag)
+			continue;
+		vl_buf_reset(&p);
+		vl_buf_addf(&p, "%s/%s", j->bag, de->d_name);
+		if ((fd = open(p.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			rc = vl_err_sys(j->err, VL_E_IO, "cannot read '%s'",
+					p.buf);
+			break;
+		}
+		rc = fix_hash_fd(h, algs, fd, -1, de->d_name, &dg, &size,
+				 j->err);
+		close(fd);
+		if (rc < 0)
+			break;
+		memset(&fe, 0, sizeof(fe));
+		fe.path = de->d_name;
+		fe.tag = 1;
+		fe.size = size;
+		fe.algs = algs;
+		for (a = 0; a < FIX_ALG_COUNT; a++)
+			if (algs & FIX_ALG_BIT(a)) {
+				fix_hex(hex[a], dg.md[a], fix_alg_size(a));
+				fe.hex[a] = hex[a];
+			}
+		rc = record_entry(in, &fe);
+	}
+out:
+	closedir(d);
+	fix_hasher_free(h);
+	vl_buf_release(&p);
+	return rc;
+}
+
+/* The tag files as they end up: metadata/premis.xml is written inside
+ * the transaction (it lists the events), then every tag file and the tag
+ * manifests themselves are recorded. */
+static int
+finish_tag_files(struct job *j)
+{
+	struct inspect in;
+	struct vl_buf premis = VL_BUF_INIT;
+	int rc;
+
+	if ((rc = ing_premis_xml(j->r, j->id, &premis, j->err)) < 0 ||
+	    (rc = bag_add_tag_file(j->bag, "metadata/premis.xml", premis.buf,
+				   premis.len, j->err)) < 0)
+		goto out;
+	if ((rc = inspect_open(&in, j)) < 0) {
+		inspect_close(&in);
+		goto out;
+	}
+	in.want_tag = 1;
+	rc = bag_manifest_foreach(j->bag, record_entry, &in, j->err);
+	if (rc == 0)
+		rc = record_tag_manifests(&in, j);
+	inspect_close(&in);
+	if (rc == 0)
+		rc = insert_files(j, "tag");
+out:
+	vl_buf_release(&premis);
+	return rc;
+}
+
+static int
+commit(struct job *j)
+{
+	char *key = repo_store_key(j->id);
+	int rc;
+
+	if (!key)
+		return vl_err_set(j->err, VL_E_NOMEM, "out of memory");
+	vl_time_now(j->now);
+	if ((rc = repo_begin(j->r, j->err)) < 0)
+		goto out;
+	if ((rc = insert_object(j, key)) < 0 ||
+	    (rc = insert_files(j, "payload")) < 0 ||
+	    (rc = insert_metadata(j)) < 0 || (rc = insert_collections(j)) < 0 ||
+	    (rc = record_events(j)) < 0 || (rc = finish_tag_files(j)) < 0)
+		goto fail;
+	if ((rc = repo_stage_commit(j->stage, 1, j->err)) < 0)
+		goto fail;
+	if ((rc = repo_commit(j->r, j->err)) < 0) {
+		repo_rollback(j->r);
+		repo_stage_rollback(j->stage, NULL);
+		j->stage = NULL;
+		goto out;
+	}
+	repo_stage_finish(j->stage);
+	j->stage = NULL;
+	goto out;
+fail:
+	repo_rollback(j->r);
+out:
+	free(key);
+	return rc;
+}
+
+/* ---- dry run ---- */
+
+static int
+count_tree(const char *dir, uint64_t *files, uint64_t *bytes,
+	   struct vl_err *err)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if (!(d = opendir(dir)))
+		return vl_err_sys(err, VL_E_IO, "cannot read '%s'", dir);
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		vl_buf_reset(&p);
+		vl_buf_addf(&p, "%s/%s", dir, de->d_name);
+		if (lstat(p.buf, &st) < 0)
+			rc = vl_err_sys(err, VL_E_IO, "cannot stat '%s'",
+					p.buf);
+		else if (S_ISDIR(st.st_mode))
+			rc = count_tree(p.buf, files, bytes, err);
+		else if (S_ISREG(st.st_mode)) {
+			(*files)++;
+			*bytes += (uint64_t)st.st_size;
+		}
+	}
+	closedir(d);
+	vl_buf_release(&p);
+	return rc;
+}
+
+/* What an ingest would do, without staging anything: the source is read
+ * (a bag checked for completeness) and the metadata described. */
+static int
+dry_run(struct job *j)
+{
+	struct bag_validate_opts vo = { .mode = BAG_COMPLETE };
+	struct bag_report rep;
+	size_t i;
+	int rc;
+
+	if (j->res->kind == ING_DIRECTORY) {
+		rc = count_tree(j->o->source, &j->res->files, &j->res->bytes,
+				j->err);
+	} else {
+		bag_report_init(&rep);
+		rc = bag_validate(j->o->source, &vo, &rep, j->err);
+		if (rc == 0 && !rep.complete)
+			rc = refuse_invalid(j, &rep);
+		j->res->files = rep.payload_files;
+		j->res->bytes = rep.payload_bytes;
+		bag_report_release(&rep);
+	}
+	if (rc < 0)
+		return rc;
+	if (!j->o->describe)
+		return vl_err_set(j->err, VL_E_INVAL,
+				  "no descriptive metadata for '%s'", j->id);
+	rc = j->o->describe(j->o->describe_ctx, j->id,
+			    j->res->kind == ING_BAG ? j->o->source : NULL,
+			    &j->desc, j->err);
+	if (rc == 0 && (!j->desc.title || !*j->desc.title))
+		rc = vl_err_set(j->err, VL_E_INVAL,
+				"the metadata of '%s' has no title", j->id);
+	for (i = 0; rc == 0 && i < j->desc.nwarnings; i++)
+		result_warn(j->res, j->desc.warnings[i]);
+	if (rc == 0)
+		snprintf(j->res->title, sizeof(j->res->title), "%s",
+			 j->desc.title);
+	return rc;
+}
+
+/* ---- the whole ---- */
+
+int
+ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
+	   struct vl_err *err)
+{
+	struct job j = { .r = r, .o = o, .res = res, .err = err };
+	double t0 = now_seconds();
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	vl_buf_init(&j.formats, 0);
+	if ((rc = fix_algs_parse(o->algorithms ? o->algorithms : r->cfg.digests,
+				 &j.algs, err)) < 0)
+		goto out;
+	if ((rc = check(&j)) < 0)
+		goto out;
+	snprintf(res->id, sizeof(res->id), "%s", j.id);
+	if (o->dry_run) {
+		rc = dry_run(&j);
+		goto out;
+	}
+	if ((rc = repo_stage_new(r, j.id, REPO_STAGE_VACANT, &j.stage, err)) <
+	    0)
+		goto out;
+	j.bag = repo_stage_dir(j.stage);
+	if ((rc = make_bag(&j)) < 0 || (rc = inspect_payload(&j)) < 0)
+		goto out;
+	if (res->duplicate_of[0] && !o->allow_duplicate) {
+		res->skipped = 1;
+		goto out;
+	}
+	if ((rc = describe(&j)) < 0 || (rc = commit(&j)) < 0)
+		goto out;
+	snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
+out:
+	repo_stage_abort(j.stage);
+	ing_description_release(&j.desc);
+	vl_buf_release(&j.formats);
+	res->seconds = now_seconds() - t0;
+	return rc;
+}
