@@ -83,7 +83,8 @@ static const char metadata_help[] =
 	"type (identifier[doi]) or a date encoding (date[edtf]), AUTHORITY a\n"
 	"vocabulary (subject{lcsh}), LANG a BCP 47 tag (title@mi).  Several\n"
 	"values in a cell are separated by | (\\| for a literal bar); a value\n"
-	"ending in \" <URI>\" carries that URI.  Other columns are an error.\n";
+	"ending in \" <URI>\" carries that URI.  The batch-ingest columns\n"
+	"path, id and collection are skipped; other columns are an error.\n";
 
 /* ---- shared ---- */
 
@@ -509,7 +510,8 @@ run_convert(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_fail(cli, &err);
 	}
 	rc = md_read_stream(in, in_name, o.from,
-			    o.keep_unknown ? MD_READ_KEEP_UNKNOWN : 0,
+			    MD_READ_BATCH |
+				    (o.keep_unknown ? MD_READ_KEEP_UNKNOWN : 0),
 			    sink_record, &s, &count, &d, &err);
 	if (in != stdin)
 		fclose(in);

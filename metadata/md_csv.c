@@ -304,10 +304,14 @@ parse_column(struct md_csv *c, struct col *col, const char *h,
 	if ((p = strchr(name, '@'))) {
 		*p++ = '\0';
 		rc = md_lang_canonical(canon, sizeof(canon), p, err);
-		if (rc < 0)
+		if (rc < 0) {
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
 			return vl_err_set(err, VL_E_FORMAT,
 					  "'%s' line 1: column '%s': %s",
-					  c->name, h, err->msg);
+					  c->name, h, why);
+		}
 		if (!(col->lang = strdup(canon)))
 			return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	}
@@ -513,10 +517,12 @@ cell_values(struct md_csv *c, const struct col *col, const char *cell,
 			uri = split_uri((char *)text);
 		if ((rc = md_record_add(&val, c->rec, e, t, text, col->lang,
 					err)) < 0) {
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
 			rc = vl_err_set(err, rc == VL_E_NOMEM ? rc : VL_E_INVAL,
 					"'%s' line %lu, column '%s': %s",
-					c->name, c->row_line, col->header,
-					err->msg);
+					c->name, c->row_line, col->header, why);
 			break;
 		}
 		val->line = c->row_line;

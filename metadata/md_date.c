@@ -46,9 +46,10 @@ days_in(int year, int month)
 }
 
 /* "hh:mm[:ss[.s+]]" at s; returns chars used, 0 if not a time.  *secs is
- * set when seconds are present. */
+ * set when seconds are present; frac allows decimal seconds (W3CDTF,
+ * not EDTF). */
 static size_t
-parse_time(const char *s, int *secs)
+parse_time(const char *s, int *secs, int frac)
 {
 	size_t i = 5;
 
@@ -61,7 +62,7 @@ parse_time(const char *s, int *secs)
 			return 0;
 		*secs = 1;
 		i = 8;
-		if (s[8] == '.') {
+		if (s[8] == '.' && frac) {
 			i = 9;
 			if (!digits(s + i, 1))
 				return 0;
@@ -120,7 +121,7 @@ w3cdtf(const char *s, int *xsd)
 		*xsd = year != 0;
 		return 1;
 	}
-	if (s[10] != 'T' || !(t = parse_time(s + 11, &secs)))
+	if (s[10] != 'T' || !(t = parse_time(s + 11, &secs, 1)))
 		return 0;
 	if (!(z = parse_tzd(s + 11 + t, 0)) || 11 + t + z != n)
 		return 0;
@@ -205,7 +206,7 @@ edtf_date(const char **sp, int allow_time)
 		return 0;
 	s += 3;
 	if (*s == 'T' && allow_time) {
-		if (!(t = parse_time(s + 1, &secs)) || !secs)
+		if (!(t = parse_time(s + 1, &secs, 0)) || !secs)
 			return 0;
 		s += 1 + t;
 		if ((z = parse_tzd(s, 1)))

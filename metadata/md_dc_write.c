@@ -152,9 +152,9 @@ write_types(struct dcw *w, const char *name, int qualified)
 	const struct md_record *r = w->r;
 	const char *xsi = qualified ? "dcterms:DCMIType" : NULL;
 	size_t i;
-	int pass;
+	int pass, collection = 0;
 
-	for (pass = 0; pass < 2; pass++)
+	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < r->nvalues; i++) {
 			const struct md_value *v = &r->values[i];
 			int tor = v->scheme &&
@@ -177,12 +177,18 @@ write_types(struct dcw *w, const char *name, int qualified)
 						    "dropped",
 						    w->fmt, v->text);
 				if (v->flags & MD_V_COLLECTION)
-					emit(w, name, "Collection", NULL, xsi);
+					collection = 1;
 			} else if (md_is_dcmi_type(v->text) == !pass) {
 				emit(w, name, v->text, dc_lang(w, v),
 				     pass ? NULL : xsi);
 			}
 		}
+		/* "Collection" from typeOfResource @collection comes last
+		 * among the DCMI terms, so a trip through MODS keeps the
+		 * order. */
+		if (!pass && collection)
+			emit(w, name, "Collection", NULL, xsi);
+	}
 }
 
 static void

@@ -218,6 +218,36 @@ md_format_detect(const char *buf, size_t len, const char *path)
 	return MD_FMT_UNKNOWN;
 }
 
+int
+md_detect(enum md_format *fmt, const char *buf, size_t len, const char *name,
+	  int complete, struct vl_err *err)
+{
+	struct md_xparse p = { 0 };
+	size_t i = 0;
+	int rc;
+
+	if ((*fmt = md_format_detect(buf, len, name)) != MD_FMT_UNKNOWN)
+		return 0;
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
+			   buf[i] == '\r'))
+		i++;
+	/* XML we could not place: say why if it is malformed or refused. */
+	if (complete && i < len && buf[i] == '<') {
+		p.name = name;
+		p.records = MD_XREC_ROOT;
+		if ((rc = md_xml_parse_mem(&p, buf, len, err)) < 0)
+			return rc;
+		return vl_err_set(err, VL_E_FORMAT,
+				  "'%s': root element <%s> is neither MODS nor "
+				  "Dublin Core",
+				  name, p.root_name);
+	}
+	return vl_err_set(err, VL_E_FORMAT,
+			  "'%s' is neither MODS, Dublin Core nor CSV", name);
+}
+
 /* ---- reading ---- */
 
 struct stream {
@@ -255,7 +285,9 @@ static int
 read_csv(struct stream *s, FILE *in, const char *name, size_t *count,
 	 struct vl_err *err)
 {
-	struct md_csv_opts o = { NULL, s->c.flags };
+	static const char *const batch[] = { "path", "id", "collection", NULL };
+	struct md_csv_opts o = { s->c.flags & MD_READ_BATCH ? batch : NULL,
+				 s->c.flags };
 	struct md_csv *csv;
 	struct md_record *rec;
 	int rc;
@@ -304,10 +336,8 @@ md_read(struct md_record **out, enum md_format fmt, const char *buf, size_t len,
 				  "'%s' is larger than %zu MiB", name,
 				  MD_MAX_INPUT >> 20);
 	if (fmt == MD_FMT_UNKNOWN &&
-	    (fmt = md_format_detect(buf, len, name)) == MD_FMT_UNKNOWN)
-		return vl_err_set(err, VL_E_FORMAT,
-				  "'%s' is neither MODS, Dublin Core nor CSV",
-				  name);
+	    (rc = md_detect(&fmt, buf, len, name, 1, err)) < 0)
+		return rc;
 	if (fmt == MD_FMT_JSON)
 		return vl_err_set(err, VL_E_INVAL,
 				  "JSON is an output format only");
@@ -408,14 +438,9 @@ md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
 			rc = vl_err_sys(err, VL_E_IO, "cannot read '%s'", name);
 			goto out;
 		}
-		fmt = md_format_detect(pre, prelen, name);
-		if (fmt == MD_FMT_UNKNOWN || fmt == MD_FMT_CSV) {
-			rc = vl_err_set(err, VL_E_FORMAT,
-					"'%s': cannot tell its format; name it "
-					"(--from)",
-					name);
+		if ((rc = md_detect(&fmt, pre, prelen, name, prelen < 65536,
+				    err)) < 0)
 			goto out;
-		}
 	}
 	s.fmt = fmt;
 	if (fmt == MD_FMT_CSV) {

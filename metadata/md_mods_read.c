@@ -43,6 +43,27 @@ set(struct md_rctx *c, const char **field, const char *s)
 	return md_rec_set(c->rec, field, s);
 }
 
+/* MODS @lang next to xml:lang: a real ISO 639-2/B code, for the same
+ * language. */
+static void
+check_lang_pair(struct md_rctx *c, const char *tag, const char *code,
+		unsigned long line)
+{
+	const char *b = md_rctx_lang_639b(c, code, line);
+	const char *want = tag ? md_lang_to_639b(tag) : NULL;
+	size_t n;
+
+	if (!b || !tag)
+		return;
+	n = strcspn(tag, "-");
+	if (want ? strcmp(want, code) != 0
+		 : strncmp(b, tag, n) != 0 || b[n] != '\0')
+		md_rctx_problem(c, line,
+				"@lang '%s' and xml:lang '%s' name different "
+				"languages",
+				code, tag);
+}
+
 /* Language of n: the nearest element (n or a MODS ancestor) carrying
  * xml:lang or @lang decides. */
 static int
@@ -61,6 +82,8 @@ set_lang(struct md_rctx *c, struct md_value *v, const struct md_xnode *n)
 					: NULL;
 		if (x && *x) {
 			v->lang = md_rctx_lang(c, x, p->line, "xml:lang");
+			if (l && *l)
+				check_lang_pair(c, v->lang, l, p->line);
 			break;
 		}
 		if (l && *l) {

@@ -815,6 +815,7 @@ write_related(struct mw *w, const struct md_value *v)
 		leaf(w, 3, "url", NULL, v->text);
 		close_el(w, 2, "location");
 	} else {
+		a.n = 0;
 		at_value_lang(w, &a, v);
 		open_el(w, 2, "titleInfo", &a);
 		leaf(w, 3, "title", NULL, v->text);

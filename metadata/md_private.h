@@ -160,6 +160,11 @@ int md_xw_attr(struct vl_buf *b, const char *name, const char *value);
 int md_xw_elem(struct vl_buf *b, int indent, const char *name, const char *text,
 	       ...);
 
+/* md_format_detect, and when that fails on XML in a complete buffer, the
+ * parser's reason (malformed, refused) as the error. */
+int md_detect(enum md_format *fmt, const char *buf, size_t len,
+	      const char *name, int complete, struct vl_err *err);
+
 /* ---- readers and writers (one file each) ---- */
 
 struct md_rctx {

@@ -164,13 +164,17 @@ md_validate(const char *buf, size_t len, const char *name, enum md_format fmt,
 			    MD_MAX_INPUT >> 20);
 		return 0;
 	}
-	if (fmt == MD_FMT_UNKNOWN)
-		fmt = v.fmt = md_format_detect(buf, len, v.name);
-	if (fmt == MD_FMT_UNKNOWN || fmt == MD_FMT_JSON) {
-		md_diag_add(d, MD_ERROR, v.name, 0,
-			    "neither MODS, Dublin Core nor CSV");
+	if (fmt == MD_FMT_UNKNOWN &&
+	    md_detect(&fmt, buf, len, v.name, 1, &e) < 0) {
+		md_diag_add(d, MD_ERROR, NULL, 0, "%s", e.msg);
 		return 0;
 	}
+	if (fmt == MD_FMT_JSON) {
+		md_diag_add(d, MD_ERROR, v.name, 0,
+			    "JSON is an output format only");
+		return 0;
+	}
+	v.fmt = fmt;
 	if (fmt == MD_FMT_CSV) {
 		rc = validate_csv(buf, len, &v, err);
 		if (records)

@@ -601,8 +601,13 @@ builder_end(struct builder *b, struct vl_err *err)
 	}
 	if (b->root)
 		free_outer(b->root);
-	if (b->ctxt)
+	if (b->ctxt) {
+		/* libxml2 builds a document of its own for entity
+		 * declarations even in SAX mode ("expat compatibility"). */
+		if (b->ctxt->myDoc)
+			xmlFreeDoc(b->ctxt->myDoc);
 		xmlFreeParserCtxt(b->ctxt);
+	}
 	md_arena_free(b->rec_arena);
 	for (i = 0; i < MAX_DEPTH; i++)
 		vl_buf_release(&b->text[i]);

@@ -269,6 +269,8 @@ enum md_format md_format_detect(const char *buf, size_t len, const char *path);
 enum {
 	MD_READ_STRICT = 1,       /* content problems are MD_ERROR */
 	MD_READ_KEEP_UNKNOWN = 2, /* CSV: unknown columns become notes */
+	MD_READ_BATCH = 4, /* CSV: skip the batch-ingest columns path, id,
+			      collection (md_read_stream, md_read) */
 };
 
 /*
