@@ -20,6 +20,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_delete,
 	&cmd_doctor,
 	&cmd_bag,
+	&cmd_metadata,
 	&cmd_help,
 	NULL,
 	/* clang-format on */
