@@ -52,7 +52,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 LIBVELLUM := $(B)/libvellum.a
 
-.PHONY: all check demo deps install clean bench lint format tests man \
+.PHONY: all check demo deps install clean bench lint format tests man stress \
 	fuzz help
 .DEFAULT_GOAL := all
 
@@ -141,3 +141,8 @@ format:
 # The man page is generated from the help text; commit the result.
 man: $(VELLUM)
 	sh docs/mkman.sh $(VELLUM) > docs/vellum.1.tmp && mv docs/vellum.1.tmp docs/vellum.1
+
+# Many more kill -9 rounds than `make check` runs.
+stress: all
+	@TOP=$$(pwd) VELLUM=$$(pwd)/$(VELLUM) SHARED=$$(cd ../shared && pwd) \
+		CRASH_ROUNDS=$${CRASH_ROUNDS:-300} sh tests/cli/t0604-crash.sh

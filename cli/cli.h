@@ -48,6 +48,7 @@ extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_status;
 extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_doctor;
+extern const struct cli_cmd cmd_ingest;
 extern const struct cli_cmd cmd_show;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_export;

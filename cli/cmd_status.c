@@ -8,8 +8,8 @@ static const char *const status_usage[] = { "status [--json]", NULL };
 
 static const char status_help[] =
 	"Prints the repository's name and location and counts from the\n"
-	"catalog: objects (and deleted ones), files, bytes, collections,\n"
-	"metadata versions, events, and the last fixity audit.\n"
+	"catalog: objects (and deleted ones), payload files and bytes,\n"
+	"collections, metadata versions, events, and the last audit.\n"
 	"\n"
 	"Options:\n"
 	"  --json   report as JSON\n";
@@ -54,7 +54,7 @@ run_status(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	printf("Location:     %s\n", r->path);
 	printf("Objects:      %lld (%lld deleted)\n", (long long)s.objects,
 	       (long long)s.deleted);
-	printf("Files:        %lld\n", (long long)s.files);
+	printf("Files:        %lld (payload)\n", (long long)s.files);
 	printf("Bytes:        %lld (%s)\n", (long long)s.bytes, bytes);
 	printf("Collections:  %lld\n", (long long)s.collections);
 	printf("Metadata:     %lld versions\n", (long long)s.metadata_versions);

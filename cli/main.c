@@ -13,6 +13,7 @@ static const struct cli_cmd *const commands[] = {
 	/* clang-format off */
 	&cmd_init,
 	&cmd_status,
+	&cmd_ingest,
 	&cmd_show,
 	&cmd_list,
 	&cmd_events,

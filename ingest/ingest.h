@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../fixity/fixity.h"
+#include "../metadata/metadata.h"
 #include "../repo/repo.h"
 
 /* ======================================================================
@@ -452,6 +453,24 @@ void ing_result_release(struct ing_result *res);
  */
 int ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
 	       struct vl_err *err);
+/* The standard describe callback (describe.c): ctx is a struct
+ * ing_describer.  The record comes from `record`, else `metadata_file`,
+ * else the staged bag's metadata/mods.xml or metadata/dc.xml; it must
+ * pass the content rules (md_record_check) and have a title; it is
+ * rendered as MODS (metadata/mods.xml), oai_dc (metadata/dc.xml) and
+ * dcterms, each checked against its XSD when schemas is set. */
+struct ing_describer {
+	const char *metadata_file;
+	struct md_record *record;   /* borrowed; may be changed by reconcile */
+	struct md_schemas *schemas; /* may be NULL */
+	/* Subject reconciliation against vocabularies (may be NULL). */
+	int (*reconcile)(void *ctx, struct md_record *rec,
+			 struct ing_description *d, struct vl_err *err);
+	void *reconcile_ctx;
+};
+int ing_describe(void *ctx, const char *id, const char *bag,
+		 struct ing_description *d, struct vl_err *err);
+
 /* Copies in to out (size bytes expected; copies to the end regardless). */
 int ing_copy_fd(int in, int out, uint64_t size, const char *name,
 		struct vl_err *err);

@@ -345,18 +345,21 @@ repo_stats(struct repo *r, struct repo_stats *s, struct vl_err *err)
 			&s->deleted, err)) < 0 ||
 	    (rc = count(r,
 			"SELECT count(*) FROM files f JOIN objects o ON"
-			" o.id = f.object_id WHERE o.status = 'active'",
+			" o.id = f.object_id WHERE o.status = 'active'"
+			" AND f.kind = 'payload'",
 			&s->files, err)) < 0 ||
 	    (rc = count(r,
 			"SELECT coalesce(sum(f.size), 0) FROM files f"
 			" JOIN objects o ON o.id = f.object_id"
-			" WHERE o.status = 'active'",
+			" WHERE o.status = 'active' AND f.kind = 'payload'",
 			&s->bytes, err)) < 0 ||
 	    (rc = count(r, "SELECT count(*) FROM collections", &s->collections,
 			err)) < 0 ||
 	    (rc = count(r, "SELECT count(*) FROM events", &s->events, err)) <
 		    0 ||
-	    (rc = count(r, "SELECT count(*) FROM metadata",
+	    (rc = count(r,
+			"SELECT count(*) FROM (SELECT DISTINCT object_id,"
+			" version FROM metadata)",
 			&s->metadata_versions, err)) < 0)
 		return rc;
 	if ((rc = repo_prepare(r, &st,
