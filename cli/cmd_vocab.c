@@ -936,16 +936,332 @@ vocab_search(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* ---- audit and remediate ---- */
+
+static void
+csv_field(const char *s)
+{
+	const char *p;
+
+	if (!s)
+		s = "";
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	/* RFC 4180 section 2: quote, and double inner quotes. */
+	putchar('"');
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			putchar('"');
+		putchar(*p);
+	}
+	putchar('"');
+}
+
+static char *
+joined(char **v, size_t n, const char *sep)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		vl_buf_addf(&b, "%s%s", i ? sep : "", v[i]);
+	return vl_buf_detach(&b, NULL);
+}
+
+static json_t *
+finding_json(const struct md_vocab_finding *f, const char *action)
+{
+	json_t *repl = json_array();
+	size_t i;
+	json_t *o;
+
+	for (i = 0; i < f->nreplacements; i++)
+		json_array_append_new(
+			repl,
+			json_pack("{s:s, s:o}", "uri", f->replacements[i],
+				  "label", jstr(f->replacement_labels[i])));
+	o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o,"
+		      " s:o, s:o}",
+		      "object_id", f->object_id, "version",
+		      (json_int_t)f->version, "format", f->format, "field",
+		      f->field, "value", f->value, "lang", jstr(f->lang),
+		      "value_uri", jstr(f->value_uri), "reason",
+		      md_finding_reason_name(f->reason), "concept",
+		      jstr(f->concept_uri), "scheme", jstr(f->scheme_uri),
+		      "vocab_version", jstr(f->vocab_version), "replacements",
+		      repl, "candidates", jstrv(f->candidates, f->ncandidates));
+	if (action)
+		json_object_set_new(o, "action", json_string(action));
+	return o;
+}
+
+static void
+finding_text(const struct md_vocab_finding *f, const char *action)
+{
+	size_t i;
+
+	printf("%s v%lld %s %s: '%s'%s%s%s\n", f->object_id,
+	       (long long)f->version, f->format, f->field, f->value,
+	       f->lang ? " [" : "", f->lang ? f->lang : "", f->lang ? "]" : "");
+	if (f->reason == MD_FIND_AMBIGUOUS) {
+		printf("    ambiguous: matches");
+		for (i = 0; i < f->ncandidates; i++)
+			printf(" <%s>", f->candidates[i]);
+		printf("\n");
+	} else {
+		printf("    %s: <%s> in <%s> (version %s)\n",
+		       md_finding_reason_name(f->reason), f->concept_uri,
+		       f->scheme_uri ? f->scheme_uri : "?",
+		       f->vocab_version ? f->vocab_version : "?");
+	}
+	if (f->nreplacements == 0 && f->reason != MD_FIND_AMBIGUOUS)
+		printf("    no replacement known\n");
+	for (i = 0; i < f->nreplacements; i++)
+		printf("    %s %s <%s>\n", i ? "   " : "->",
+		       f->replacement_labels[i], f->replacements[i]);
+	if (action)
+		printf("    %s\n", action);
+}
+
+static int
+vocab_audit(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const int allowed[] = { OPT_SCHEME, OPT_CSV, 0 };
+	struct md_vocab_audit au;
+	struct vl_err err = { 0 };
+	struct vopts o;
+	size_t i;
+	int rc;
+
+	if ((rc = parse(cli, cmd, argc, argv, &o, allowed)) >= 0)
+		return rc;
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o.csv && cli->json)
+		return cli_usage(cmd, "choose one of --json and --csv");
+	if (md_vocab_audit(cli->repo, o.scheme, &au, &err) < 0)
+		return cli_fail(cli, &err);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < au.n; i++)
+			json_array_append_new(arr,
+					      finding_json(&au.f[i], NULL));
+		cli_json_out(json_pack("{s:I, s:I, s:I, s:I, s:o}", "records",
+				       (json_int_t)au.records, "values",
+				       (json_int_t)au.values, "unreadable",
+				       (json_int_t)au.unreadable, "count",
+				       (json_int_t)au.n, "findings", arr));
+	} else if (o.csv) {
+		printf("object_id,version,format,field,value,lang,value_uri,"
+		       "reason,concept,scheme,vocab_version,replacements,"
+		       "replacement_labels\r\n");
+		for (i = 0; i < au.n; i++) {
+			const struct md_vocab_finding *f = &au.f[i];
+			char *r = f->reason == MD_FIND_AMBIGUOUS
+					  ? joined(f->candidates,
+						   f->ncandidates, " | ")
+					  : joined(f->replacements,
+						   f->nreplacements, " | ");
+			char *l = joined(f->replacement_labels,
+					 f->nreplacements, " | ");
+
+			csv_field(f->object_id);
+			printf(",%lld,", (long long)f->version);
+			csv_field(f->format);
+			putchar(',');
+			csv_field(f->field);
+			putchar(',');
+			csv_field(f->value);
+			putchar(',');
+			csv_field(f->lang);
+			putchar(',');
+			csv_field(f->value_uri);
+			putchar(',');
+			csv_field(md_finding_reason_name(f->reason));
+			putchar(',');
+			csv_field(f->concept_uri);
+			putchar(',');
+			csv_field(f->scheme_uri);
+			putchar(',');
+			csv_field(f->vocab_version);
+			putchar(',');
+			csv_field(r);
+			putchar(',');
+			csv_field(l);
+			printf("\r\n");
+			free(r);
+			free(l);
+		}
+	} else {
+		for (i = 0; i < au.n; i++)
+			finding_text(&au.f[i], NULL);
+		if (!cli->quiet)
+			printf("%zu finding%s in %lld records (%lld values "
+			       "examined%s)\n",
+			       au.n, au.n == 1 ? "" : "s",
+			       (long long)au.records, (long long)au.values,
+			       au.unreadable ? "; some records unreadable"
+					     : "");
+	}
+	if (au.unreadable)
+		vl_log_warnx("vocab audit: %lld stored records are not "
+			     "well-formed XML and were skipped",
+			     (long long)au.unreadable);
+	rc = au.n ? CLI_PROBLEM : CLI_OK;
+	md_vocab_audit_release(&au);
+	return rc;
+}
+
+static int
+vocab_remediate(struct cli *cli, const struct cli_cmd *cmd, int argc,
+		char **argv)
+{
+	static const int allowed[] = { OPT_SCHEME, OPT_LANGS, OPT_DRY, 0 };
+	struct md_vocab_remediate_opts ro = { 0 };
+	struct md_vocab_remediate_result res;
+	struct md_vocab_audit au;
+	struct vl_err err = { 0 };
+	struct vopts o;
+	size_t i;
+	int rc;
+
+	if ((rc = parse(cli, cmd, argc, argv, &o, allowed)) >= 0)
+		return rc;
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	ro.scheme_uri = o.scheme;
+	ro.langs = o.langs;
+	ro.dry_run = o.dry_run;
+	rc = md_vocab_remediate(cli->repo, &ro, &au, &res, &err);
+	if (rc < 0 && err.code == VL_E_INVAL && o.langs) {
+		md_vocab_audit_release(&au);
+		return cli_usage(cmd, "--langs: %s", err.msg);
+	}
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < au.n; i++) {
+			const struct md_vocab_finding *f = &au.f[i];
+			int skip = f->reason == MD_FIND_AMBIGUOUS ||
+				   f->nreplacements == 0;
+
+			json_array_append_new(
+				arr,
+				finding_json(f, skip        ? "skipped"
+						: o.dry_run ? "would replace"
+							    : "replaced"));
+		}
+		if (rc < 0) {
+			json_decref(arr);
+		} else {
+			cli_json_out(json_pack(
+				"{s:b, s:b, s:I, s:I, s:I, s:o}", "ok", 1,
+				"dry_run", o.dry_run, "objects",
+				(json_int_t)res.objects, "values",
+				(json_int_t)res.values, "skipped",
+				(json_int_t)res.skipped, "changes", arr));
+		}
+	} else if (!cli->quiet) {
+		for (i = 0; i < au.n; i++) {
+			const struct md_vocab_finding *f = &au.f[i];
+			int skip = f->reason == MD_FIND_AMBIGUOUS ||
+				   f->nreplacements == 0;
+
+			finding_text(f, skip        ? "left alone (no single "
+						      "replacement)"
+					: o.dry_run ? "would be replaced"
+						    : "replaced");
+		}
+		if (rc == 0)
+			printf("%s %lld values in %lld records; %lld left "
+			       "alone\n",
+			       o.dry_run ? "Would replace" : "Replaced",
+			       (long long)res.values, (long long)res.objects,
+			       (long long)res.skipped);
+	}
+	md_vocab_audit_release(&au);
+	if (rc < 0)
+		return cli_fail(cli, &err);
+	return CLI_OK;
+}
+
+static int
+vocab_langs(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const int allowed[] = { 0 };
+	struct vl_err err = { 0 };
+	struct vl_buf canon = VL_BUF_INIT;
+	struct vopts o;
+	char *cur = NULL;
+	const char *p;
+	int rc;
+
+	if ((rc = parse(cli, cmd, argc, argv, &o, allowed)) >= 0)
+		return rc;
+	if (optind + 1 < argc)
+		return cli_usage(cmd, "unexpected argument '%s'",
+				 argv[optind + 1]);
+	if (optind == argc) {
+		if (repo_setting_get(cli->repo, MD_VOCAB_LANGS_SETTING, &cur,
+				     &err) < 0)
+			return cli_fail(cli, &err);
+		if (cli->json)
+			cli_json_out(json_pack("{s:s, s:b}", "langs",
+					       cur ? cur : "en", "default",
+					       cur == NULL));
+		else
+			printf("%s%s\n", cur ? cur : "en",
+			       cur ? "" : " (default)");
+		free(cur);
+		return CLI_OK;
+	}
+	for (p = argv[optind]; *p;) {
+		size_t n = strcspn(p, ", ");
+		char one[64], tag[64];
+
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (n >= sizeof(one)) {
+			vl_buf_release(&canon);
+			return cli_usage(cmd, "language tag too long in '%s'",
+					 argv[optind]);
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (md_lang_canonical(tag, sizeof(tag), one) < 0) {
+			vl_buf_release(&canon);
+			return cli_usage(cmd, "bad language tag '%s'", one);
+		}
+		vl_buf_addf(&canon, "%s%s", canon.len ? "," : "", tag);
+		p += n;
+	}
+	if (!canon.len) {
+		vl_buf_release(&canon);
+		return cli_usage(cmd, "no language given");
+	}
+	rc = repo_setting_set(cli->repo, MD_VOCAB_LANGS_SETTING, canon.buf,
+			      &err);
+	if (rc == 0 && !cli->quiet)
+		printf("Output languages: %s\n", canon.buf);
+	vl_buf_release(&canon);
+	return rc < 0 ? cli_fail(cli, &err) : CLI_OK;
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *, const struct cli_cmd *, int, char **);
 } subs[] = {
-	{ "import", vocab_import },
-	{ "list", vocab_list },
-	{ "show", vocab_show },
-	{ "search", vocab_search },
+	{ "import", vocab_import }, { "list", vocab_list },
+	{ "show", vocab_show },     { "search", vocab_search },
+	{ "audit", vocab_audit },   { "remediate", vocab_remediate },
+	{ "langs", vocab_langs },
 };
 
 static int

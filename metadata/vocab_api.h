@@ -215,8 +215,9 @@ struct md_vocab_finding {
 struct md_vocab_audit {
 	struct md_vocab_finding *f;
 	size_t n, alloc;
-	int64_t records; /* objects examined */
-	int64_t values;  /* subject/genre/type values examined */
+	int64_t records;    /* objects examined */
+	int64_t values;     /* subject/genre/type values examined */
+	int64_t unreadable; /* stored records that are not well-formed XML */
 };
 
 /* Examines the current metadata version (objects.md_version) of every
