@@ -129,6 +129,58 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Options may follow operands (`vocab import FILE --local`): moves the
+ * options, with the values of those that take one, before the operands
+ * (after a "--" if there was one), since cli_parse() stops at the first
+ * operand.
+ * Reorders argv in place (argv belongs to main and lives as long). */
+static int
+permute(int argc, char **argv)
+{
+	char **ops = calloc((size_t)argc + 1, sizeof(*ops));
+	char **opts = calloc((size_t)argc + 1, sizeof(*opts));
+	char *dashdash_arg = NULL;
+	int i, j, no = 0, nopt = 0, dashdash = 0;
+
+	if (!ops || !opts) {
+		free(ops);
+		free(opts);
+		return -1;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			ops[no++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = 1;
+			dashdash_arg = argv[i];
+			continue;
+		}
+		opts[nopt++] = argv[i];
+		if (a[1] == '-' && !strchr(a, '='))
+			for (j = 0; long_opts[j].name; j++)
+				if (long_opts[j].has_arg == required_argument &&
+				    !strcmp(a + 2, long_opts[j].name) &&
+				    i + 1 < argc) {
+					opts[nopt++] = argv[++i];
+					break;
+				}
+	}
+	j = 1;
+	for (i = 0; i < nopt; i++)
+		argv[j++] = opts[i];
+	if (dashdash && no)
+		argv[j++] = dashdash_arg;
+	for (i = 0; i < no; i++)
+		argv[j++] = ops[i];
+	free(ops);
+	free(opts);
+	return 0;
+}
+
 /* Parses the options after the subcommand word; allowed lists the
  * options this subcommand takes (by their codes, 0-terminated). */
 static int
@@ -140,6 +192,8 @@ parse(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	o->limit = 20;
+	if ((rc = permute(argc, argv)) < 0)
+		return cli_usage(cmd, "out of memory");
 	if ((rc = cli_parse(cli, cmd, argc, argv, "", long_opts, on_opt, o)) >=
 	    0)
 		return rc;

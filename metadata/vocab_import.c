@@ -89,10 +89,11 @@ struct imp {
 	raptor_parser *parser;
 	sqlite3_stmt *ins;
 	EVP_MD_CTX *md;
-	int rc;         /* first failure inside a callback */
-	int syntax_err; /* Raptor reported an error */
-	char *scheme;   /* scheme URI being imported */
-	int64_t sid;    /* its vocab_schemes.id */
+	int rc;            /* first failure inside a callback */
+	int syntax_err;    /* Raptor reported an error */
+	int lang_repaired; /* language tags with an underscore seen */
+	char *scheme;      /* scheme URI being imported */
+	int64_t sid;       /* its vocab_schemes.id */
 	int64_t revision;
 	char now[VL_TIME_LEN];
 };
@@ -139,6 +140,15 @@ on_log(void *data, raptor_log_message *m)
 	struct imp *im = data;
 	int line = m->locator ? raptor_locator_line(m->locator) : -1;
 	int col = m->locator ? raptor_locator_column(m->locator) : -1;
+
+	/* Some messages come without a locator: the parser's own position
+	 * is where it stopped. */
+	if (line <= 0 && im->parser) {
+		raptor_locator *pl = raptor_parser_get_locator(im->parser);
+
+		line = pl ? raptor_locator_line(pl) : -1;
+		col = pl ? raptor_locator_column(pl) : -1;
+	}
 
 	if (m->level < RAPTOR_LOG_LEVEL_ERROR) {
 		if (m->level >= RAPTOR_LOG_LEVEL_WARN)
@@ -226,11 +236,24 @@ on_statement(void *data, raptor_statement *st)
 	sqlite3_bind_int(im->ins, 4, lit);
 	sqlite3_bind_text(im->ins, 9, p->cls, -1, SQLITE_STATIC);
 	if (lit && o->value.literal.language) {
-		char tag[64];
+		char tag[64], raw[64];
+		size_t k;
 
-		if (md_lang_canonical(tag, sizeof(tag),
-				      (const char *)o->value.literal.language) <
-		    0) {
+		/* "en_US" is a common slip: repair it (RFC 5646 uses '-'). */
+		snprintf(raw, sizeof(raw), "%s",
+			 (const char *)o->value.literal.language);
+		for (k = 0; raw[k]; k++)
+			if (raw[k] == '_')
+				raw[k] = '-';
+		if (strcmp(raw, (const char *)o->value.literal.language) &&
+		    !im->lang_repaired++)
+			warn(im, "line %d: language tag '%s' written as '%s'",
+			     raptor_locator_line(
+				     raptor_parser_get_locator(im->parser)),
+			     (const char *)o->value.literal.language, raw);
+		if (strlen((const char *)o->value.literal.language) >=
+			    sizeof(raw) ||
+		    md_lang_canonical(tag, sizeof(tag), raw) < 0) {
 			vl_err_set(
 				im->err, VL_E_FORMAT,
 				"'%s' line %d: malformed language tag "
@@ -281,8 +304,12 @@ syntax_by_name(const char *path)
 		return NULL;
 	if (!strcasecmp(dot, ".ttl") || !strcasecmp(dot, ".turtle"))
 		return "turtle";
+	/* RDF 1.1 N-Triples, section 1: N-Triples is a subset of Turtle, so
+	 * the Turtle parser reads it with the same triples and lines.  We
+	 * use it because Raptor 2.0.15's N-Triples parser leaks one
+	 * reference per distinct literal datatype URI. */
 	if (!strcasecmp(dot, ".nt"))
-		return "ntriples";
+		return "turtle";
 	if (!strcasecmp(dot, ".rdf") || !strcasecmp(dot, ".xml") ||
 	    !strcasecmp(dot, ".owl") || !strcasecmp(dot, ".skos"))
 		return "rdfxml";
@@ -295,8 +322,9 @@ syntax_by_content(raptor_world *w, const unsigned char *buf, size_t n)
 	const char *g =
 		raptor_world_guess_parser_name(w, NULL, NULL, buf, n, NULL);
 
-	if (g && (!strcmp(g, "turtle") || !strcmp(g, "ntriples") ||
-		  !strcmp(g, "rdfxml")))
+	if (g && !strcmp(g, "ntriples"))
+		return "turtle"; /* see syntax_by_name() */
+	if (g && (!strcmp(g, "turtle") || !strcmp(g, "rdfxml")))
 		return g;
 	return NULL;
 }
@@ -721,6 +749,19 @@ check_shape(struct imp *im)
 		warn(im,
 		     "%lld labels have no language tag; kept, and matched in "
 		     "every language",
+		     (long long)n);
+	if (!im->opts->local &&
+	    (rc = run(im,
+		      "SELECT count(*) FROM temp.vocab_stage WHERE (cls <> ''"
+		      " OR p = 'deprecated') AND s <> :uri AND s NOT IN"
+		      " (SELECT uri FROM temp.vocab_new) AND s IN (SELECT uri"
+		      " FROM vocab_concepts)",
+		      &n)) < 0)
+		goto out;
+	if (!im->opts->local && n)
+		warn(im,
+		     "%lld statements about concepts of other schemes "
+		     "ignored; import the file with --local to apply them",
 		     (long long)n);
 	if ((rc = run(im,
 		      "SELECT count(*) FROM temp.vocab_stage WHERE cls = 'l'"
