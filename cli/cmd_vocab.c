@@ -777,6 +777,9 @@ search_batch(struct cli *cli, const struct vopts *o, struct md_vocab *v)
 		vl_err_sys(&err, VL_E_NOTFOUND, "cannot open '%s'", o->batch);
 		return cli_fail(cli, &err);
 	}
+	/* One read transaction for the batch: a snapshot, and no lock
+	 * round trip per statement. */
+	sqlite3_exec(cli->repo->db, "BEGIN DEFERRED", NULL, NULL, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		struct md_match m;
@@ -836,6 +839,8 @@ search_batch(struct cli *cli, const struct vopts *o, struct md_vocab *v)
 			(long long)(n - matched - ambiguous), secs,
 			secs > 0 ? (double)n / secs : 0.0);
 out:
+	if (!sqlite3_get_autocommit(cli->repo->db))
+		sqlite3_exec(cli->repo->db, "COMMIT", NULL, NULL, NULL);
 	free(line);
 	if (f != stdin)
 		fclose(f);

@@ -109,7 +109,8 @@ struct md_concept {
 				  "withdrawn" */
 	struct md_label *pref; /* displayable prefLabels, one per language */
 	size_t npref;
-	char **replaced_by; /* effective dct:isReplacedBy (direct) */
+	char **replaced_by; /* effective dct:isReplacedBy (direct), loaded
+			       for deprecated concepts */
 	size_t nreplaced_by;
 };
 

@@ -20,27 +20,30 @@
 enum {
 	ST_MATCH,
 	ST_SCHEME_ID,
-	ST_CONCEPT,
-	ST_PREFS,
+	ST_SCHEMES,
+	ST_CONCEPT_URI,
+	ST_CONCEPT_ID,
 	ST_REPL,
 	ST_SEARCH_SUB,
 	ST_N
 };
 
 static const char *const sqls[ST_N] = {
-	[ST_MATCH] = "SELECT l.concept_id, l.kind, l.shadowed, l.norm = ?2,"
+	[ST_MATCH] = "SELECT l.concept_id, l.kind, l.shadowed, l.norm,"
 		     " l.lang, l.text FROM vocab_labels l WHERE l.fold = ?1"
 		     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM vocab_members"
 		     " m WHERE m.concept_id = l.concept_id AND m.scheme_id ="
 		     " ?3))",
 	[ST_SCHEME_ID] = "SELECT id FROM vocab_schemes WHERE uri = ?",
-	[ST_CONCEPT] = "SELECT c.id, c.uri, c.deprecated, c.status, s.uri,"
-		       " s.title, s.code, s.version FROM vocab_concepts c LEFT"
-		       " JOIN vocab_schemes s ON s.id = c.scheme_id WHERE"
-		       " c.uri = ?1 OR c.id = ?2",
-	[ST_PREFS] = "SELECT lang, text FROM vocab_labels WHERE concept_id ="
-		     " ? AND kind = 'pref' AND shadowed = 0 ORDER BY lang,"
-		     " id",
+	[ST_SCHEMES] = "SELECT id, uri, title, code, version FROM"
+		       " vocab_schemes",
+	[ST_CONCEPT_URI] = "SELECT id FROM vocab_concepts WHERE uri = ?",
+	/* A concept with its displayable prefLabels, one row per label. */
+	[ST_CONCEPT_ID] = "SELECT c.uri, c.deprecated, c.status, c.scheme_id,"
+			  " l.lang, l.text FROM vocab_concepts c LEFT JOIN"
+			  " vocab_labels l ON"
+			  " l.concept_id = c.id AND l.kind = 'pref' AND"
+			  " l.shadowed = 0 WHERE c.id = ? ORDER BY l.lang",
 	/* A local file's replacement links override the vocabularies'. */
 	[ST_REPL] = "SELECT DISTINCT l.target FROM vocab_links l JOIN"
 		    " vocab_schemes s ON s.id = l.origin WHERE l.concept_id ="
@@ -55,9 +58,18 @@ static const char *const sqls[ST_N] = {
 			  " DESC, length(l.fold), l.id",
 };
 
+/* The handle keeps the (few) scheme descriptions; an id it does not
+ * know (a scheme imported since) makes it reload them. */
+struct scheme_info {
+	int64_t id;
+	char *uri, *title, *code, *version;
+};
+
 struct md_vocab {
 	struct repo *r;
 	sqlite3_stmt *st[ST_N];
+	struct scheme_info *schemes;
+	size_t nschemes;
 };
 
 const char *
@@ -91,6 +103,12 @@ md_vocab_open(struct md_vocab **out, struct repo *r, struct vl_err *err)
 	if (!v)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	v->r = r;
+	/* Lookups touch the label index all over: give the connection a
+	 * page cache that holds a large vocabulary's index (32 MiB). */
+	sqlite3_exec(r->db, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
+	/* ... and read the catalog through mmap rather than a pread per
+	 * page miss (SQLite "Memory-Mapped I/O"; writes are unaffected). */
+	sqlite3_exec(r->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
 	for (i = 0; i < ST_N; i++)
 		if ((rc = repo_prepare(r, &v->st[i], sqls[i], err)) < 0) {
 			md_vocab_close(v);
@@ -98,6 +116,22 @@ md_vocab_open(struct md_vocab **out, struct repo *r, struct vl_err *err)
 		}
 	*out = v;
 	return 0;
+}
+
+static void
+schemes_free(struct md_vocab *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nschemes; i++) {
+		free(v->schemes[i].uri);
+		free(v->schemes[i].title);
+		free(v->schemes[i].code);
+		free(v->schemes[i].version);
+	}
+	free(v->schemes);
+	v->schemes = NULL;
+	v->nschemes = 0;
 }
 
 void
@@ -109,6 +143,7 @@ md_vocab_close(struct md_vocab *v)
 		return;
 	for (i = 0; i < ST_N; i++)
 		sqlite3_finalize(v->st[i]);
+	schemes_free(v);
 	free(v);
 }
 
@@ -183,48 +218,113 @@ md_concept_release(struct md_concept *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static char *dup_col(sqlite3_stmt *st, int col);
+
+static int
+schemes_load(struct md_vocab *v, struct vl_err *err)
+{
+	sqlite3_stmt *st = v->st[ST_SCHEMES];
+	int rc;
+
+	schemes_free(v);
+	sqlite3_reset(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct scheme_info *n =
+			reallocarray(v->schemes, v->nschemes + 1, sizeof(*n));
+
+		if (!n) {
+			sqlite3_reset(st);
+			return vl_err_set(err, VL_E_NOMEM, "out of memory");
+		}
+		v->schemes = n;
+		n = &n[v->nschemes++];
+		n->id = sqlite3_column_int64(st, 0);
+		n->uri = dup_col(st, 1);
+		n->title = dup_col(st, 2);
+		n->code = dup_col(st, 3);
+		n->version = dup_col(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE
+		       ? 0
+		       : repo_db_err(v->r->db, err, "vocabulary lookup");
+}
+
+static const struct scheme_info *
+scheme_info(struct md_vocab *v, int64_t id)
+{
+	size_t i;
+	int pass;
+
+	if (id <= 0)
+		return NULL;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < v->nschemes; i++)
+			if (v->schemes[i].id == id)
+				return &v->schemes[i];
+		if (pass == 0 && schemes_load(v, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static char *
+sdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
 /* Loads a concept by URI or id into out. */
 static int
 load_concept(struct md_vocab *v, const char *uri, int64_t id,
 	     struct md_concept *out, struct vl_err *err)
 {
-	sqlite3_stmt *st = stmt(v, ST_CONCEPT);
-	int64_t cid;
+	sqlite3_stmt *st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (uri)
+	if (uri) {
+		st = stmt(v, ST_CONCEPT_URI);
 		sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, uri ? -1 : id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return vl_err_set(err, VL_E_NOTFOUND,
-				  "no concept <%s> in the vocabularies",
-				  uri ? uri : "?");
-	if (rc != SQLITE_ROW)
-		return db_err(v, err);
-	cid = sqlite3_column_int64(st, 0);
-	out->uri = dup_col(st, 1);
-	out->deprecated = sqlite3_column_int(st, 2);
-	out->status = dup_col(st, 3);
-	out->scheme_uri = dup_col(st, 4);
-	out->scheme_title = dup_col(st, 5);
-	out->scheme_code = dup_col(st, 6);
-	out->scheme_version = dup_col(st, 7);
-	sqlite3_reset(st);
-	if (!out->uri)
-		goto nomem;
-	st = stmt(v, ST_PREFS);
-	sqlite3_bind_int64(st, 1, cid);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			return vl_err_set(err, VL_E_NOTFOUND,
+					  "no concept <%s> in the vocabularies",
+					  uri);
+		if (rc != SQLITE_ROW)
+			return db_err(v, err);
+		id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	st = stmt(v, ST_CONCEPT_ID);
+	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct md_label *np =
-			reallocarray(out->pref, out->npref + 1, sizeof(*np));
+		struct md_label *np;
 
+		if (!out->uri) {
+			const struct scheme_info *si =
+				scheme_info(v, sqlite3_column_int64(st, 3));
+
+			out->uri = dup_col(st, 0);
+			out->deprecated = sqlite3_column_int(st, 1);
+			out->status = dup_col(st, 2);
+			if (si) {
+				out->scheme_uri = sdup(si->uri);
+				out->scheme_title = sdup(si->title);
+				out->scheme_code = sdup(si->code);
+				out->scheme_version = sdup(si->version);
+			}
+			if (!out->uri)
+				goto nomem;
+		}
+		if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+			continue; /* no prefLabel at all */
+		np = reallocarray(out->pref, out->npref + 1, sizeof(*np));
 		if (!np)
 			goto nomem;
 		out->pref = np;
-		np[out->npref].lang = dup_col(st, 0);
-		np[out->npref].text = dup_col(st, 1);
+		np[out->npref].lang = dup_col(st, 4);
+		np[out->npref].text = dup_col(st, 5);
 		out->npref++;
 		if (!np[out->npref - 1].lang || !np[out->npref - 1].text)
 			goto nomem;
@@ -233,8 +333,17 @@ load_concept(struct md_vocab *v, const char *uri, int64_t id,
 		rc = db_err(v, err);
 		goto fail;
 	}
+	sqlite3_reset(st);
+	if (!out->uri)
+		return vl_err_set(err, VL_E_NOTFOUND, "no concept %lld",
+				  (long long)id);
+	/* Only a deprecated concept is replaced (import makes every
+	 * concept with dct:isReplacedBy deprecated unless a local file says
+	 * otherwise), and lookups are hot: skip the query for the rest. */
+	if (!out->deprecated)
+		return 0;
 	st = stmt(v, ST_REPL);
-	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (strv_push(&out->replaced_by, &out->nreplaced_by,
 			      (const char *)sqlite3_column_text(st, 0)) < 0)
@@ -336,7 +445,7 @@ struct cand {
 /* One pass over the labels whose fold key is fold; only labels whose
  * language matches lang (NULL = all).  Keeps the best-ranked concepts. */
 static int
-match_pass(struct md_vocab *v, const char *norm, const char *fold,
+match_pass(struct md_vocab *v, const char *text, char **norm, const char *fold,
 	   const char *lang, int64_t sid, struct cand **best, size_t *nbest,
 	   int *best_rank, struct vl_err *err)
 {
@@ -344,19 +453,28 @@ match_pass(struct md_vocab *v, const char *norm, const char *fold,
 	int rc;
 
 	sqlite3_bind_text(st, 1, fold, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
 	if (sid)
 		sqlite3_bind_int64(st, 3, sid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		int kind = kind_of((const char *)sqlite3_column_text(st, 1),
 				   sqlite3_column_int(st, 2));
-		int rank = 2 * kind + (sqlite3_column_int(st, 3) ? 0 : 1);
 		const char *l = (const char *)sqlite3_column_text(st, 4);
+		int rank;
 		size_t i;
 
 		if (lang && !md_lang_match(lang, l))
 			continue;
+		/* The exact key is needed only once a label matches. */
+		if (!*norm &&
+		    (rc = md_vocab_normalize(text, norm, NULL, err)) < 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+		rank = 2 * kind +
+		       (strcmp((const char *)sqlite3_column_text(st, 3), *norm)
+				? 1
+				: 0);
 		if (rank > *best_rank)
 			continue;
 		if (rank < *best_rank) {
@@ -407,18 +525,18 @@ md_vocab_reconcile(struct md_vocab *v, const char *text, const char *lang,
 	int best_rank = 99, rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = md_vocab_normalize(text, &norm, &fold, err)) < 0)
+	if ((rc = md_vocab_normalize(text, NULL, &fold, err)) < 0)
 		return rc;
 	if (!*fold)
 		goto out; /* an empty value matches nothing */
 	if (scheme_uri && (rc = scheme_id(v, scheme_uri, &sid, err)) < 0)
 		goto out;
 	if (lang && *lang &&
-	    (rc = match_pass(v, norm, fold, lang, sid, &best, &nbest,
+	    (rc = match_pass(v, text, &norm, fold, lang, sid, &best, &nbest,
 			     &best_rank, err)) < 0)
 		goto out;
-	if (nbest == 0 && (rc = match_pass(v, norm, fold, NULL, sid, &best,
-					   &nbest, &best_rank, err)) < 0)
+	if (nbest == 0 && (rc = match_pass(v, text, &norm, fold, NULL, sid,
+					   &best, &nbest, &best_rank, err)) < 0)
 		goto out;
 	if (nbest == 0)
 		goto out;

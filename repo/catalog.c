@@ -144,6 +144,8 @@ static const char *const migrations[] = {
 	"  shadowed INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX vocab_labels_fold ON vocab_labels(fold);"
 	"CREATE INDEX vocab_labels_concept ON vocab_labels(concept_id, origin);"
+	"CREATE INDEX vocab_labels_pref ON vocab_labels(concept_id, lang, text)"
+	"  WHERE kind = 'pref' AND shadowed = 0;"
 	"CREATE TABLE vocab_links("
 	"  concept_id INTEGER NOT NULL REFERENCES vocab_concepts(id),"
 	"  origin INTEGER NOT NULL REFERENCES vocab_schemes(id),"
