@@ -356,6 +356,49 @@ test_search_substring_and_language(void **state)
 			 VL_E_INVAL);
 }
 
+static void
+test_labels_in_scattered_runs(void **state)
+{
+	struct fx *fx = *state;
+	struct md_vocab_import_result res;
+	struct vl_err err = { 0 };
+	char path[4200];
+
+	/* t:s's labels come in two runs, with a repeated triple and a second
+	 * English prefLabel in the second run. */
+	tk_write(fx->dir, "sc.ttl",
+		 "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+		 "@prefix s: <https://s.example/> .\n"
+		 "s: a skos:ConceptScheme .\n"
+		 "s:s a skos:Concept ; skos:inScheme s: ;\n"
+		 "  skos:prefLabel \"One\"@en , \"Un\"@fr .\n"
+		 "s:t a skos:Concept ; skos:inScheme s: ; skos:prefLabel "
+		 "\"Two\"@en .\n"
+		 "s:s skos:prefLabel \"One\"@en , \"Uno\"@en ;\n"
+		 "  skos:altLabel \"Un\"@fr .\n");
+	snprintf(path, sizeof(path), "%s/sc.ttl", fx->dir);
+	if (md_vocab_import(fx->r, path, NULL, &res, &err) != 0)
+		fail_msg("import: %s", err.msg);
+	md_vocab_import_result_release(&res);
+	assert_int_equal(count(fx->r,
+			       "SELECT count(*) FROM vocab_labels l JOIN"
+			       " vocab_concepts c ON c.id = l.concept_id WHERE"
+			       " c.uri = 'https://s.example/s'"),
+			 4);
+	assert_int_equal(count(fx->r,
+			       "SELECT count(*) FROM vocab_labels l JOIN"
+			       " vocab_concepts c ON c.id = l.concept_id WHERE"
+			       " c.uri = 'https://s.example/s' AND l.kind ="
+			       " 'pref' AND l.lang = 'en'"),
+			 1);
+	assert_int_equal(count(fx->r,
+			       "SELECT count(*) FROM vocab_labels l JOIN"
+			       " vocab_concepts c ON c.id = l.concept_id WHERE"
+			       " c.uri = 'https://s.example/s' AND l.kind ="
+			       " 'alt' AND l.text = 'Uno'"),
+			 1);
+}
+
 int
 main(void)
 {
@@ -372,6 +415,8 @@ main(void)
 			test_failed_import_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_search_substring_and_language, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_labels_in_scattered_runs,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
