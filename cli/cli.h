@@ -55,6 +55,7 @@ extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_bag;
 extern const struct cli_cmd cmd_metadata;
+extern const struct cli_cmd cmd_vocab;
 extern const struct cli_cmd cmd_help;
 /* clang-format on */
 

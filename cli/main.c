@@ -22,6 +22,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_doctor,
 	&cmd_bag,
 	&cmd_metadata,
+	&cmd_vocab,
 	&cmd_help,
 	NULL,
 	/* clang-format on */

@@ -486,8 +486,11 @@ md_lang_to_639b(const char *tag)
 {
 	const struct md_iso639_2 *e;
 	char lang[9];
-	size_t n = strcspn(tag, "-");
+	size_t n;
 
+	if (!tag)
+		return NULL;
+	n = strcspn(tag, "-");
 	if (n < 2 || n > 3)
 		return NULL;
 	memcpy(lang, tag, n);

@@ -1,0 +1,774 @@
+/*
+ * vocab_match.c - looking concepts up: by label (reconciliation, search)
+ * and by URI, and following replacements.
+ *
+ * Label lookups go through the vocab_labels_fold index: the query's fold
+ * key (md_vocab_normalize) selects the candidate labels, and the rank is
+ * worked out here.  Rank, lower is better:
+ *     2 * kind + (norm differs ? 1 : 0)
+ * with kind 0 prefLabel, 1 altLabel (or a vocabulary prefLabel shadowed
+ * by a local one), 2 hiddenLabel.  Each concept takes its best rank; the
+ * answer is the concepts at the best rank overall, and more than one is
+ * reported as ambiguous, never chosen between.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metadata.h"
+
+enum {
+	ST_MATCH,
+	ST_SCHEME_ID,
+	ST_SCHEMES,
+	ST_CONCEPT_URI,
+	ST_CONCEPT_ID,
+	ST_REPL,
+	ST_SEARCH_SUB,
+	ST_N
+};
+
+static const char *const sqls[ST_N] = {
+	[ST_MATCH] = "SELECT l.concept_id, l.kind, l.shadowed, l.norm,"
+		     " l.lang, l.text FROM vocab_labels l WHERE l.fold = ?1"
+		     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM vocab_members"
+		     " m WHERE m.concept_id = l.concept_id AND m.scheme_id ="
+		     " ?3))",
+	[ST_SCHEME_ID] = "SELECT id FROM vocab_schemes WHERE uri = ?",
+	[ST_SCHEMES] = "SELECT id, uri, title, code, version FROM"
+		       " vocab_schemes",
+	[ST_CONCEPT_URI] = "SELECT id FROM vocab_concepts WHERE uri = ?",
+	/* A concept with its displayable prefLabels, one row per label. */
+	[ST_CONCEPT_ID] = "SELECT c.uri, c.deprecated, c.status, c.scheme_id,"
+			  " l.lang, l.text FROM vocab_concepts c LEFT JOIN"
+			  " vocab_labels l ON"
+			  " l.concept_id = c.id AND l.kind = 'pref' AND"
+			  " l.shadowed = 0 WHERE c.id = ? ORDER BY l.lang",
+	/* A local file's replacement links override the vocabularies'. */
+	[ST_REPL] = "SELECT DISTINCT l.target FROM vocab_links l JOIN"
+		    " vocab_schemes s ON s.id = l.origin WHERE l.concept_id ="
+		    " ?1 AND l.kind = 'isReplacedBy' AND (s.local = 1 OR NOT"
+		    " EXISTS (SELECT 1 FROM vocab_links l2 JOIN vocab_schemes"
+		    " s2 ON s2.id = l2.origin WHERE l2.concept_id = ?1 AND"
+		    " l2.kind = 'isReplacedBy' AND s2.local = 1)) ORDER BY"
+		    " l.target",
+	[ST_SEARCH_SUB] = "SELECT l.concept_id, l.kind, l.shadowed, l.norm,"
+			  " l.lang, l.text, l.fold = ?1 FROM vocab_labels l"
+			  " WHERE instr(l.fold, ?1) > 0 ORDER BY l.fold = ?1"
+			  " DESC, length(l.fold), l.id",
+};
+
+/* The handle keeps the (few) scheme descriptions; an id it does not
+ * know (a scheme imported since) makes it reload them. */
+struct scheme_info {
+	int64_t id;
+	char *uri, *title, *code, *version;
+};
+
+struct md_vocab {
+	struct repo *r;
+	sqlite3_stmt *st[ST_N];
+	struct scheme_info *schemes;
+	size_t nschemes;
+};
+
+const char *
+md_label_kind_name(enum md_label_kind k)
+{
+	switch (k) {
+	case MD_LABEL_PREF: return "pref";
+	case MD_LABEL_ALT: return "alt";
+	case MD_LABEL_HIDDEN: return "hidden";
+	}
+	return "?";
+}
+
+static enum md_label_kind
+kind_of(const char *s, int shadowed)
+{
+	if (!strcmp(s, "pref"))
+		return shadowed ? MD_LABEL_ALT : MD_LABEL_PREF;
+	if (!strcmp(s, "alt"))
+		return MD_LABEL_ALT;
+	return MD_LABEL_HIDDEN;
+}
+
+int
+md_vocab_open(struct md_vocab **out, struct repo *r, struct vl_err *err)
+{
+	struct md_vocab *v = calloc(1, sizeof(*v));
+	int i, rc;
+
+	*out = NULL;
+	if (!v)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	v->r = r;
+	/* Lookups touch the label index all over: give the connection a
+	 * page cache that holds a large vocabulary's index (32 MiB). */
+	sqlite3_exec(r->db, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
+	/* ... and read the catalog through mmap rather than a pread per
+	 * page miss (SQLite "Memory-Mapped I/O"; writes are unaffected). */
+	sqlite3_exec(r->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+	for (i = 0; i < ST_N; i++)
+		if ((rc = repo_prepare(r, &v->st[i], sqls[i], err)) < 0) {
+			md_vocab_close(v);
+			return rc;
+		}
+	*out = v;
+	return 0;
+}
+
+static void
+schemes_free(struct md_vocab *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nschemes; i++) {
+		free(v->schemes[i].uri);
+		free(v->schemes[i].title);
+		free(v->schemes[i].code);
+		free(v->schemes[i].version);
+	}
+	free(v->schemes);
+	v->schemes = NULL;
+	v->nschemes = 0;
+}
+
+void
+md_vocab_close(struct md_vocab *v)
+{
+	int i;
+
+	if (!v)
+		return;
+	for (i = 0; i < ST_N; i++)
+		sqlite3_finalize(v->st[i]);
+	schemes_free(v);
+	free(v);
+}
+
+static sqlite3_stmt *
+stmt(struct md_vocab *v, int which)
+{
+	sqlite3_reset(v->st[which]);
+	sqlite3_clear_bindings(v->st[which]);
+	return v->st[which];
+}
+
+static int
+db_err(struct md_vocab *v, struct vl_err *err)
+{
+	return repo_db_err(v->r->db, err, "vocabulary lookup");
+}
+
+void
+md_strv_free(char **s, size_t n)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+static int
+strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = reallocarray(*v, *n + 1, sizeof(**v));
+	char *d;
+
+	if (!nv)
+		return VL_E_NOMEM;
+	*v = nv;
+	if (!(d = strdup(s)))
+		return VL_E_NOMEM;
+	nv[(*n)++] = d;
+	return 0;
+}
+
+static char *
+dup_col(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return s ? strdup(s) : NULL;
+}
+
+void
+md_concept_release(struct md_concept *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->uri);
+	free(c->scheme_uri);
+	free(c->scheme_title);
+	free(c->scheme_code);
+	free(c->scheme_version);
+	free(c->status);
+	for (i = 0; i < c->npref; i++) {
+		free(c->pref[i].lang);
+		free(c->pref[i].text);
+	}
+	free(c->pref);
+	md_strv_free(c->replaced_by, c->nreplaced_by);
+	memset(c, 0, sizeof(*c));
+}
+
+static char *dup_col(sqlite3_stmt *st, int col);
+
+static int
+schemes_load(struct md_vocab *v, struct vl_err *err)
+{
+	sqlite3_stmt *st = v->st[ST_SCHEMES];
+	int rc;
+
+	schemes_free(v);
+	sqlite3_reset(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct scheme_info *n =
+			reallocarray(v->schemes, v->nschemes + 1, sizeof(*n));
+
+		if (!n) {
+			sqlite3_reset(st);
+			return vl_err_set(err, VL_E_NOMEM, "out of memory");
+		}
+		v->schemes = n;
+		n = &n[v->nschemes++];
+		n->id = sqlite3_column_int64(st, 0);
+		n->uri = dup_col(st, 1);
+		n->title = dup_col(st, 2);
+		n->code = dup_col(st, 3);
+		n->version = dup_col(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE
+		       ? 0
+		       : repo_db_err(v->r->db, err, "vocabulary lookup");
+}
+
+static const struct scheme_info *
+scheme_info(struct md_vocab *v, int64_t id)
+{
+	size_t i;
+	int pass;
+
+	if (id <= 0)
+		return NULL;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < v->nschemes; i++)
+			if (v->schemes[i].id == id)
+				return &v->schemes[i];
+		if (pass == 0 && schemes_load(v, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static char *
+sdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Loads a concept by URI or id into out. */
+static int
+load_concept(struct md_vocab *v, const char *uri, int64_t id,
+	     struct md_concept *out, struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (uri) {
+		st = stmt(v, ST_CONCEPT_URI);
+		sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			return vl_err_set(err, VL_E_NOTFOUND,
+					  "no concept <%s> in the vocabularies",
+					  uri);
+		if (rc != SQLITE_ROW)
+			return db_err(v, err);
+		id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	st = stmt(v, ST_CONCEPT_ID);
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct md_label *np;
+
+		if (!out->uri) {
+			const struct scheme_info *si =
+				scheme_info(v, sqlite3_column_int64(st, 3));
+
+			out->uri = dup_col(st, 0);
+			out->deprecated = sqlite3_column_int(st, 1);
+			out->status = dup_col(st, 2);
+			if (si) {
+				out->scheme_uri = sdup(si->uri);
+				out->scheme_title = sdup(si->title);
+				out->scheme_code = sdup(si->code);
+				out->scheme_version = sdup(si->version);
+			}
+			if (!out->uri)
+				goto nomem;
+		}
+		if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+			continue; /* no prefLabel at all */
+		np = reallocarray(out->pref, out->npref + 1, sizeof(*np));
+		if (!np)
+			goto nomem;
+		out->pref = np;
+		np[out->npref].lang = dup_col(st, 4);
+		np[out->npref].text = dup_col(st, 5);
+		out->npref++;
+		if (!np[out->npref - 1].lang || !np[out->npref - 1].text)
+			goto nomem;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(v, err);
+		goto fail;
+	}
+	sqlite3_reset(st);
+	if (!out->uri)
+		return vl_err_set(err, VL_E_NOTFOUND, "no concept %lld",
+				  (long long)id);
+	/* Only a deprecated concept is replaced (import makes every
+	 * concept with dct:isReplacedBy deprecated unless a local file says
+	 * otherwise), and lookups are hot: skip the query for the rest. */
+	if (!out->deprecated)
+		return 0;
+	st = stmt(v, ST_REPL);
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (strv_push(&out->replaced_by, &out->nreplaced_by,
+			      (const char *)sqlite3_column_text(st, 0)) < 0)
+			goto nomem;
+	if (rc != SQLITE_DONE) {
+		rc = db_err(v, err);
+		goto fail;
+	}
+	sqlite3_reset(st);
+	return 0;
+nomem:
+	rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+fail:
+	md_concept_release(out);
+	return rc;
+}
+
+int
+md_vocab_concept(struct md_vocab *v, const char *uri, struct md_concept *out,
+		 struct vl_err *err)
+{
+	return load_concept(v, uri, 0, out, err);
+}
+
+const struct md_label *
+md_concept_label(const struct md_concept *c, const char *lang)
+{
+	char want[64];
+	size_t i, n;
+
+	if (!c->npref)
+		return NULL;
+	if (lang && *lang && strlen(lang) < sizeof(want)) {
+		snprintf(want, sizeof(want), "%s", lang);
+		/* RFC 4647 section 3.4 lookup: drop subtags from the end. */
+		for (;;) {
+			char *dash;
+
+			for (i = 0; i < c->npref; i++)
+				if (!strcasecmp(c->pref[i].lang, want))
+					return &c->pref[i];
+			if (!(dash = strrchr(want, '-')))
+				break;
+			*dash = '\0';
+			n = strlen(want);
+			if (n >= 2 && want[n - 2] == '-')
+				want[n - 2] = '\0'; /* singleton */
+		}
+		for (i = 0; i < c->npref; i++)
+			if (md_lang_match(want, c->pref[i].lang))
+				return &c->pref[i];
+	}
+	for (i = 0; i < c->npref; i++)
+		if (md_lang_match("en", c->pref[i].lang))
+			return &c->pref[i];
+	for (i = 0; i < c->npref; i++)
+		if (!*c->pref[i].lang)
+			return &c->pref[i];
+	return &c->pref[0];
+}
+
+void
+md_match_release(struct md_match *m)
+{
+	if (!m)
+		return;
+	free(m->label);
+	free(m->label_lang);
+	md_concept_release(&m->concept);
+	md_strv_free(m->candidates, m->ncandidates);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+scheme_id(struct md_vocab *v, const char *uri, int64_t *id, struct vl_err *err)
+{
+	sqlite3_stmt *st = stmt(v, ST_SCHEME_ID);
+	int rc;
+
+	sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc == SQLITE_DONE)
+		return vl_err_set(err, VL_E_NOTFOUND,
+				  "no vocabulary <%s> has been imported", uri);
+	return db_err(v, err);
+}
+
+struct cand {
+	int64_t id;
+	int rank;
+	char *label, *lang;
+};
+
+/* One pass over the labels whose fold key is fold; only labels whose
+ * language matches lang (NULL = all).  Keeps the best-ranked concepts. */
+static int
+match_pass(struct md_vocab *v, const char *text, char **norm, const char *fold,
+	   const char *lang, int64_t sid, struct cand **best, size_t *nbest,
+	   int *best_rank, struct vl_err *err)
+{
+	sqlite3_stmt *st = stmt(v, ST_MATCH);
+	int rc;
+
+	sqlite3_bind_text(st, 1, fold, -1, SQLITE_STATIC);
+	if (sid)
+		sqlite3_bind_int64(st, 3, sid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int kind = kind_of((const char *)sqlite3_column_text(st, 1),
+				   sqlite3_column_int(st, 2));
+		const char *l = (const char *)sqlite3_column_text(st, 4);
+		int rank;
+		size_t i;
+
+		if (lang && !md_lang_match(lang, l))
+			continue;
+		/* The exact key is needed only once a label matches. */
+		if (!*norm &&
+		    (rc = md_vocab_normalize(text, norm, NULL, err)) < 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+		rank = 2 * kind +
+		       (strcmp((const char *)sqlite3_column_text(st, 3), *norm)
+				? 1
+				: 0);
+		if (rank > *best_rank)
+			continue;
+		if (rank < *best_rank) {
+			for (i = 0; i < *nbest; i++) {
+				free((*best)[i].label);
+				free((*best)[i].lang);
+			}
+			*nbest = 0;
+			*best_rank = rank;
+		}
+		for (i = 0; i < *nbest; i++)
+			if ((*best)[i].id == id)
+				break;
+		if (i < *nbest)
+			continue;
+		{
+			struct cand *nb =
+				reallocarray(*best, *nbest + 1, sizeof(**best));
+
+			if (!nb)
+				return vl_err_set(err, VL_E_NOMEM,
+						  "out of memory");
+			*best = nb;
+			nb[*nbest].id = id;
+			nb[*nbest].rank = rank;
+			nb[*nbest].label = strdup(
+				(const char *)sqlite3_column_text(st, 5));
+			nb[*nbest].lang = strdup(l);
+			(*nbest)++;
+			if (!nb[*nbest - 1].label || !nb[*nbest - 1].lang)
+				return vl_err_set(err, VL_E_NOMEM,
+						  "out of memory");
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(v, err);
+}
+
+int
+md_vocab_reconcile(struct md_vocab *v, const char *text, const char *lang,
+		   const char *scheme_uri, struct md_match *out,
+		   struct vl_err *err)
+{
+	struct cand *best = NULL;
+	size_t nbest = 0, i;
+	char *norm = NULL, *fold = NULL;
+	int64_t sid = 0;
+	int best_rank = 99, rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = md_vocab_normalize(text, NULL, &fold, err)) < 0)
+		return rc;
+	if (!*fold)
+		goto out; /* an empty value matches nothing */
+	if (scheme_uri && (rc = scheme_id(v, scheme_uri, &sid, err)) < 0)
+		goto out;
+	if (lang && *lang &&
+	    (rc = match_pass(v, text, &norm, fold, lang, sid, &best, &nbest,
+			     &best_rank, err)) < 0)
+		goto out;
+	if (nbest == 0 && (rc = match_pass(v, text, &norm, fold, NULL, sid,
+					   &best, &nbest, &best_rank, err)) < 0)
+		goto out;
+	if (nbest == 0)
+		goto out;
+	out->kind = (enum md_label_kind)(best_rank / 2);
+	out->folded = best_rank % 2;
+	for (i = 0; i < nbest; i++) {
+		struct md_concept c;
+
+		if ((rc = load_concept(v, NULL, best[i].id, &c, err)) < 0)
+			goto out;
+		rc = strv_push(&out->candidates, &out->ncandidates, c.uri);
+		if (rc == 0 && nbest == 1) {
+			out->concept = c;
+			out->label = best[0].label;
+			out->label_lang = best[0].lang;
+			best[0].label = best[0].lang = NULL;
+		} else {
+			md_concept_release(&c);
+		}
+		if (rc < 0) {
+			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	out->status = nbest == 1 ? MD_MATCH_ONE : MD_MATCH_AMBIGUOUS;
+out:
+	for (i = 0; i < nbest; i++) {
+		free(best[i].label);
+		free(best[i].lang);
+	}
+	free(best);
+	free(norm);
+	free(fold);
+	if (rc < 0)
+		md_match_release(out);
+	return rc;
+}
+
+int
+md_vocab_replacements(struct md_vocab *v, const char *uri, char ***out,
+		      size_t *n, struct vl_err *err)
+{
+	/* Breadth-first over isReplacedBy; seen[] guards against cycles a
+	 * later import might have let in, and caps the walk. */
+	char **queue = NULL, **seen = NULL;
+	size_t nq = 0, head = 0, nseen = 0, i;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (strv_push(&queue, &nq, uri) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	while (head < nq && nseen < 64) {
+		struct md_concept c;
+		const char *u = queue[head++];
+
+		for (i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], u))
+				break;
+		if (i < nseen)
+			continue;
+		if (strv_push(&seen, &nseen, u) < 0)
+			goto nomem;
+		rc = load_concept(v, u, 0, &c, err);
+		if (rc == VL_E_NOTFOUND) {
+			rc = 0; /* unknown target: cannot be used */
+			continue;
+		}
+		if (rc < 0)
+			goto fail;
+		if (head > 1 && !c.deprecated) {
+			for (i = 0; i < *n; i++)
+				if (!strcmp((*out)[i], c.uri))
+					break;
+			if (i == *n && strv_push(out, n, c.uri) < 0) {
+				md_concept_release(&c);
+				goto nomem;
+			}
+		} else {
+			for (i = 0; i < c.nreplaced_by; i++)
+				if (strv_push(&queue, &nq, c.replaced_by[i]) <
+				    0) {
+					md_concept_release(&c);
+					goto nomem;
+				}
+		}
+		md_concept_release(&c);
+	}
+	md_strv_free(queue, nq);
+	md_strv_free(seen, nseen);
+	return 0;
+nomem:
+	rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+fail:
+	md_strv_free(queue, nq);
+	md_strv_free(seen, nseen);
+	md_strv_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return rc;
+}
+
+void
+md_search_hits_free(struct md_search_hit *h, size_t n)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < n; i++) {
+		free(h[i].uri);
+		free(h[i].scheme_uri);
+		free(h[i].label);
+		free(h[i].label_lang);
+	}
+	free(h);
+}
+
+int
+md_vocab_search(struct md_vocab *v, const char *text, const char *lang,
+		size_t limit, struct md_search_hit **hits, size_t *n,
+		struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	struct md_search_hit *h = NULL;
+	int64_t *ids = NULL;
+	char *norm = NULL, *fold = NULL;
+	size_t nh = 0, i;
+	int rc;
+
+	*hits = NULL;
+	*n = 0;
+	if ((rc = md_vocab_normalize(text, &norm, &fold, err)) < 0)
+		return rc;
+	if (!*fold) {
+		rc = vl_err_set(err, VL_E_INVAL, "empty search text");
+		goto out;
+	}
+	/* Whole-label matches sort first (ORDER BY in the statement); then
+	 * a whole-label hit's rank orders by kind and exactness. */
+	st = stmt(v, ST_SEARCH_SUB);
+	sqlite3_bind_text(st, 1, fold, -1, SQLITE_STATIC);
+	while (nh < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *l = (const char *)sqlite3_column_text(st, 4);
+		int kind = kind_of((const char *)sqlite3_column_text(st, 1),
+				   sqlite3_column_int(st, 2));
+		int exact = sqlite3_column_int(st, 6);
+		int folded = strcmp((const char *)sqlite3_column_text(st, 3),
+				    norm) != 0;
+		struct md_search_hit *nhits;
+		int64_t *nids;
+
+		if (lang && *lang && !md_lang_match(lang, l))
+			continue;
+		for (i = 0; i < nh; i++)
+			if (ids[i] == id)
+				break;
+		if (i < nh) {
+			/* Same concept: keep the better whole-label hit. */
+			if (exact && h[i].exact &&
+			    2 * kind + folded <
+				    2 * (int)h[i].kind + h[i].folded) {
+				free(h[i].label);
+				free(h[i].label_lang);
+				h[i].label = dup_col(st, 5);
+				h[i].label_lang = strdup(l);
+				h[i].kind = (enum md_label_kind)kind;
+				h[i].folded = folded;
+			}
+			continue;
+		}
+		nhits = reallocarray(h, nh + 1, sizeof(*h));
+		if (nhits)
+			h = nhits;
+		nids = nhits ? reallocarray(ids, nh + 1, sizeof(*ids)) : NULL;
+		if (!nids) {
+			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		ids = nids;
+		memset(&h[nh], 0, sizeof(h[nh]));
+		ids[nh] = id;
+		h[nh].label = dup_col(st, 5);
+		h[nh].label_lang = strdup(l);
+		h[nh].kind = (enum md_label_kind)kind;
+		h[nh].exact = exact;
+		h[nh].folded = folded;
+		nh++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = db_err(v, err);
+		goto out;
+	}
+	sqlite3_reset(st);
+	/* Rank the whole-label block by kind and exactness (stable). */
+	for (i = 1; i < nh; i++) {
+		size_t j = i;
+
+		while (j > 0 && h[j].exact && h[j - 1].exact &&
+		       2 * (int)h[j].kind + h[j].folded <
+			       2 * (int)h[j - 1].kind + h[j - 1].folded) {
+			struct md_search_hit t = h[j];
+			int64_t ti = ids[j];
+
+			h[j] = h[j - 1];
+			h[j - 1] = t;
+			ids[j] = ids[j - 1];
+			ids[j - 1] = ti;
+			j--;
+		}
+	}
+	for (i = 0; i < nh; i++) {
+		struct md_concept c;
+
+		if ((rc = load_concept(v, NULL, ids[i], &c, err)) < 0)
+			goto out;
+		h[i].uri = c.uri;
+		h[i].scheme_uri = c.scheme_uri;
+		h[i].deprecated = c.deprecated;
+		c.uri = c.scheme_uri = NULL;
+		md_concept_release(&c);
+	}
+	*hits = h;
+	*n = nh;
+	h = NULL;
+	nh = 0;
+	rc = 0;
+out:
+	md_search_hits_free(h, nh);
+	free(ids);
+	free(norm);
+	free(fold);
+	return rc;
+}
