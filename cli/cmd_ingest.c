@@ -38,6 +38,10 @@ static const char ingest_help[] =
 	"                      language --lang TAG (BCP 47)\n"
 	"  (none)              a bag's own metadata/mods.xml or\n"
 	"                      metadata/dc.xml\n"
+	"Subjects and types are reconciled against imported vocabularies\n"
+	"(`vellum vocab`): matches gain their concept URI and labels in the\n"
+	"output languages, deprecated terms are recorded as their\n"
+	"replacements (with a PREMIS event), others are kept and listed.\n"
 	"\n"
 	"Options:\n"
 	"  --id ID             the identifier (letters, digits, . _ -; at\n"
@@ -444,6 +448,7 @@ run_ingest(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	struct ing_describer ds = { 0 };
 	struct report rp = { .cli = cli };
 	struct md_record *rec = NULL;
+	struct ing_reconciler *rcl = NULL;
 	struct vl_err err = { 0 };
 	int rc;
 
@@ -490,6 +495,12 @@ run_ingest(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		rc = cli_fail(cli, &err);
 		goto out;
 	}
+	if (ing_reconciler_open(&rcl, cli->repo, &err) < 0) {
+		rc = cli_fail(cli, &err);
+		goto out;
+	}
+	ds.reconcile = ing_reconcile;
+	ds.reconcile_ctx = rcl;
 	if (o.nvalues) {
 		if (flags_record(&rec, &o, &err) < 0) {
 			rc = cli_fail(cli, &err);
@@ -525,6 +536,7 @@ out:
 	json_decref(rp.objects);
 	md_record_free(rec);
 	md_schemas_free(ds.schemas);
+	ing_reconciler_free(rcl);
 	vl_buf_release(&o.algs);
 	return rc;
 }

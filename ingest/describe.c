@@ -26,9 +26,11 @@ diag_to_warnings(struct ing_description *d, const struct md_diag *dg,
 	size_t i;
 
 	for (i = 0; i < dg->n; i++) {
+		const char *where = dg->items[i].where;
+		int has = where && *where;
+
 		snprintf(line, sizeof(line), "%s: %s%s%s", what,
-			 dg->items[i].where ? dg->items[i].where : "",
-			 dg->items[i].where ? ": " : "", dg->items[i].msg);
+			 has ? where : "", has ? ": " : "", dg->items[i].msg);
 		ing_description_warn(d, line);
 	}
 }
@@ -149,12 +151,15 @@ ing_describe(void *ctx, const char *id, const char *bag,
 		goto out;
 	if ((rc = render(d, rec, MD_FMT_MODS, "metadata/mods.xml", ds->schemas,
 			 &lost, err)) < 0 ||
+	    /* Simple and qualified DC drop what MODS keeps (authorities,
+	     * roles, parts) by design; MODS is the complete form, so only
+	     * its losses are worth a warning. */
 	    (rc = render(d, rec, MD_FMT_OAI_DC, "metadata/dc.xml", ds->schemas,
-			 &lost, err)) < 0 ||
-	    (rc = render(d, rec, MD_FMT_DCTERMS, NULL, ds->schemas, &lost,
+			 NULL, err)) < 0 ||
+	    (rc = render(d, rec, MD_FMT_DCTERMS, NULL, ds->schemas, NULL,
 			 err)) < 0)
 		goto out;
-	diag_to_warnings(d, &lost, id);
+	diag_to_warnings(d, &lost, "MODS");
 	if (src.len) {
 		char *copy = vl_buf_detach(&src, NULL);
 

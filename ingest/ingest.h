@@ -388,6 +388,18 @@ struct ing_form {
 	size_t len;
 };
 
+/* A value changed on the way in: a deprecated or retired term mapped to
+ * its replacement.  All strings are copied by ing_description_change. */
+struct ing_change {
+	const char *field;         /* "subject", "type" */
+	const char *original;      /* the wording as given */
+	const char *original_lang; /* may be NULL */
+	const char *original_uri;  /* the concept it matched, may be NULL */
+	const char *concept;       /* the replacement concept URI */
+	const char *replacement;   /* its label as recorded */
+	const char *scheme, *vocab_version;
+};
+
 /* What a describe callback produces. */
 struct ing_description {
 	char *title; /* the main title, for listings (owned) */
@@ -395,12 +407,16 @@ struct ing_description {
 	size_t n;
 	char **warnings; /* e.g. unreconciled subjects (owned) */
 	size_t nwarnings;
+	struct ing_change *changes; /* owned copies */
+	size_t nchanges;
 };
 /* Adds a form; takes data (freed on error too). */
 int ing_description_add(struct ing_description *d, const char *format,
 			const char *tag_file, char *data, size_t len,
 			struct vl_err *err);
 int ing_description_warn(struct ing_description *d, const char *msg);
+int ing_description_change(struct ing_description *d,
+			   const struct ing_change *c, struct vl_err *err);
 void ing_description_release(struct ing_description *d);
 
 /*
@@ -470,6 +486,17 @@ struct ing_describer {
 };
 int ing_describe(void *ctx, const char *id, const char *bag,
 		 struct ing_description *d, struct vl_err *err);
+
+/* Subject and type reconciliation against the imported vocabularies
+ * (reconcile.c): the `reconcile` hook of struct ing_describer, with a
+ * struct ing_reconciler as its context.  Output languages come from the
+ * vocab_output_langs setting (`vellum vocab langs`). */
+struct ing_reconciler;
+int ing_reconciler_open(struct ing_reconciler **out, struct repo *r,
+			struct vl_err *err);
+void ing_reconciler_free(struct ing_reconciler *rc);
+int ing_reconcile(void *ctx, struct md_record *rec, struct ing_description *d,
+		  struct vl_err *err);
 
 /* Copies in to out (size bytes expected; copies to the end regardless). */
 int ing_copy_fd(int in, int out, uint64_t size, const char *name,

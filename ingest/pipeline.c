@@ -70,7 +70,55 @@ ing_description_release(struct ing_description *d)
 	for (i = 0; i < d->nwarnings; i++)
 		free(d->warnings[i]);
 	free(d->warnings);
+	for (i = 0; i < d->nchanges; i++) {
+		struct ing_change *c = &d->changes[i];
+
+		free((char *)c->field);
+		free((char *)c->original);
+		free((char *)c->original_lang);
+		free((char *)c->original_uri);
+		free((char *)c->concept);
+		free((char *)c->replacement);
+		free((char *)c->scheme);
+		free((char *)c->vocab_version);
+	}
+	free(d->changes);
 	memset(d, 0, sizeof(*d));
+}
+
+static const char *
+dup_or_null(const char *s, int *failed)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	if (!(p = strdup(s)))
+		*failed = 1;
+	return p;
+}
+
+int
+ing_description_change(struct ing_description *d, const struct ing_change *c,
+		       struct vl_err *err)
+{
+	struct ing_change *v, *n;
+	int failed = 0;
+
+	v = realloc(d->changes, (d->nchanges + 1) * sizeof(*v));
+	if (!v)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	d->changes = v;
+	n = &v[d->nchanges++];
+	n->field = dup_or_null(c->field, &failed);
+	n->original = dup_or_null(c->original, &failed);
+	n->original_lang = dup_or_null(c->original_lang, &failed);
+	n->original_uri = dup_or_null(c->original_uri, &failed);
+	n->concept = dup_or_null(c->concept, &failed);
+	n->replacement = dup_or_null(c->replacement, &failed);
+	n->scheme = dup_or_null(c->scheme, &failed);
+	n->vocab_version = dup_or_null(c->vocab_version, &failed);
+	return failed ? vl_err_set(err, VL_E_NOMEM, "out of memory") : 0;
 }
 
 int
@@ -878,6 +926,80 @@ out:
 	return rc;
 }
 
+/* Terms mapped to their replacements on the way in: a PREMIS metadata
+ * modification event with the before/after values and the vocabulary
+ * version, and a remediation row that keeps the original wording
+ * searchable (`vellum vocab search`). */
+static int
+record_changes(struct job *j)
+{
+	struct vl_buf d = VL_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char uuid[37], *fold;
+	size_t i;
+	int rc = 0;
+
+	if (!j->desc.nchanges)
+		return 0;
+	vl_buf_addf(&d, "reconciliation at ingest against the repository's "
+			"vocabularies:");
+	for (i = 0; i < j->desc.nchanges; i++) {
+		const struct ing_change *c = &j->desc.changes[i];
+
+		vl_buf_addf(&d, "%s %s '%s' -> '%s' <%s> (%s, version %s)",
+			    i ? ";" : "", c->field, c->original, c->replacement,
+			    c->concept, c->scheme ? c->scheme : "?",
+			    c->vocab_version ? c->vocab_version : "unknown");
+	}
+	{
+		struct repo_event ev = { .object_id = j->id,
+					 .type = "mem",
+					 .outcome = REPO_SUCCESS,
+					 .detail = d.buf,
+					 .datetime = j->now };
+
+		if ((rc = repo_event_add(j->r, &ev, uuid, j->err)) < 0)
+			goto out;
+	}
+	if ((rc = repo_prepare(j->r, &st,
+			       "INSERT INTO vocab_remediations(object_id,"
+			       " from_version, to_version, format, field,"
+			       " original, original_lang, original_uri, fold,"
+			       " concept, replacement, scheme, vocab_version,"
+			       " event_uuid, time) VALUES(?, 0, 1, 'source',"
+			       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       j->err)) < 0)
+		goto out;
+	for (i = 0; i < j->desc.nchanges && rc == 0; i++) {
+		const struct ing_change *c = &j->desc.changes[i];
+
+		fold = NULL;
+		if ((rc = md_vocab_normalize(c->original, NULL, &fold,
+					     j->err)) < 0)
+			break;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->field, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, c->original, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, c->original_lang, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, c->original_uri, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, fold, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, c->concept, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, c->replacement, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, c->scheme, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, c->vocab_version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, uuid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 12, j->now, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = repo_db_err(j->r->db, j->err, "catalog");
+		free(fold);
+	}
+out:
+	sqlite3_finalize(st);
+	vl_buf_release(&d);
+	return rc;
+}
+
 /* The tag manifests are listed in no manifest; record their own size
  * and digests (by the tag manifests' algorithms) so audits check them. */
 static int
@@ -984,7 +1106,8 @@ commit(struct job *j)
 	if ((rc = insert_object(j, key)) < 0 ||
 	    (rc = insert_files(j, "payload")) < 0 ||
 	    (rc = insert_metadata(j)) < 0 || (rc = insert_collections(j)) < 0 ||
-	    (rc = record_events(j)) < 0 || (rc = finish_tag_files(j)) < 0)
+	    (rc = record_events(j)) < 0 || (rc = record_changes(j)) < 0 ||
+	    (rc = finish_tag_files(j)) < 0)
 		goto fail;
 	if ((rc = repo_stage_commit(j->stage, 1, j->err)) < 0)
 		goto fail;
