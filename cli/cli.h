@@ -50,6 +50,7 @@ extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_doctor;
 extern const struct cli_cmd cmd_ingest;
 extern const struct cli_cmd cmd_show;
+extern const struct cli_cmd cmd_update;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_delete;

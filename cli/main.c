@@ -17,6 +17,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_show,
 	&cmd_list,
 	&cmd_events,
+	&cmd_update,
 	&cmd_export,
 	&cmd_delete,
 	&cmd_doctor,

@@ -498,6 +498,17 @@ void ing_reconciler_free(struct ing_reconciler *rc);
 int ing_reconcile(void *ctx, struct md_record *rec, struct ing_description *d,
 		  struct vl_err *err);
 
+/*
+ * A new metadata version of stored object id, described through
+ * o->describe (o->source, if set, is named in the event).  The stored
+ * bag's metadata/ tag files, premis.xml and tag manifests are replaced
+ * together (the payload is untouched), the catalog gains the version
+ * (old ones kept), md_version and the OAI-PMH datestamp move, and a
+ * PREMIS metadata modification event is recorded; all or nothing.
+ */
+int ing_update(struct repo *r, const char *id, const struct ing_opts *o,
+	       struct ing_result *res, struct vl_err *err);
+
 /* Copies in to out (size bytes expected; copies to the end regardless). */
 int ing_copy_fd(int in, int out, uint64_t size, const char *name,
 		struct vl_err *err);

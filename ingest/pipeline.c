@@ -45,6 +45,8 @@ struct job {
 	char id[ING_ID_MAX + 1];
 	char now[VL_TIME_LEN];
 	char payload_digest[160];
+	int64_t version;  /* the metadata version being written */
+	const char *note; /* its note: "ingest", "update" */
 	struct ing_description desc;
 	/* format identification summary: "image/png 3, text/plain 2" */
 	struct vl_buf formats;
@@ -787,8 +789,8 @@ insert_metadata(struct job *j)
 	if ((rc = repo_prepare(
 		     j->r, &st,
 		     "INSERT INTO metadata(object_id, version, format,"
-		     " xml, created, agent, note) VALUES(?, 1, ?, ?,"
-		     " ?, ?, 'ingest')",
+		     " xml, created, agent, note) VALUES(?1, ?6, ?2, ?3,"
+		     " ?4, ?5, ?7)",
 		     j->err)) < 0)
 		return rc;
 	for (i = 0; i < j->desc.n && rc == 0; i++) {
@@ -800,6 +802,8 @@ insert_metadata(struct job *j)
 				  (int)j->desc.forms[i].len, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, j->now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, j->o->user, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, j->version);
+		sqlite3_bind_text(st, 7, j->note, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = repo_db_err(j->r->db, j->err, "catalog");
 	}
@@ -966,8 +970,9 @@ record_changes(struct job *j)
 			       " from_version, to_version, format, field,"
 			       " original, original_lang, original_uri, fold,"
 			       " concept, replacement, scheme, vocab_version,"
-			       " event_uuid, time) VALUES(?, 0, 1, 'source',"
-			       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       " event_uuid, time) VALUES(?1, ?13 - 1, ?13,"
+			       " 'source', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			       " ?11, ?12)",
 			       j->err)) < 0)
 		goto out;
 	for (i = 0; i < j->desc.nchanges && rc == 0; i++) {
@@ -990,6 +995,7 @@ record_changes(struct job *j)
 		sqlite3_bind_text(st, 10, c->vocab_version, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 11, uuid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 12, j->now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 13, j->version);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = repo_db_err(j->r->db, j->err, "catalog");
 		free(fold);
@@ -1109,7 +1115,7 @@ commit(struct job *j)
 	    (rc = record_events(j)) < 0 || (rc = record_changes(j)) < 0 ||
 	    (rc = finish_tag_files(j)) < 0)
 		goto fail;
-	if ((rc = repo_stage_commit(j->stage, 1, j->err)) < 0)
+	if ((rc = repo_stage_commit(j->stage, j->version, j->err)) < 0)
 		goto fail;
 	if ((rc = repo_commit(j->r, j->err)) < 0) {
 		repo_rollback(j->r);
@@ -1214,6 +1220,8 @@ ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
 
 	memset(res, 0, sizeof(*res));
 	vl_buf_init(&j.formats, 0);
+	j.version = 1;
+	j.note = "ingest";
 	if ((rc = fix_algs_parse(o->algorithms ? o->algorithms : r->cfg.digests,
 				 &j.algs, err)) < 0)
 		goto out;
@@ -1241,6 +1249,127 @@ out:
 	repo_stage_abort(j.stage);
 	ing_description_release(&j.desc);
 	vl_buf_release(&j.formats);
+	res->seconds = now_seconds() - t0;
+	return rc;
+}
+
+/* ---- update: a new metadata version ---- */
+
+static int
+update_catalog(struct job *j, const char *detail)
+{
+	const char *args[4];
+	char v[24];
+	int rc;
+
+	snprintf(v, sizeof(v), "%lld", (long long)j->version);
+	args[0] = j->id;
+	args[1] = j->now;
+	args[2] = j->desc.title;
+	args[3] = v;
+	/* The datestamp moves so OAI-PMH harvesters pick the change up. */
+	if ((rc = bind_exec(j->r,
+			    "UPDATE objects SET md_version = CAST(?4 AS"
+			    " INTEGER), datestamp = ?2, title = ?3 WHERE"
+			    " id = ?1",
+			    args, 4, j->err)) < 0 ||
+	    (rc = insert_metadata(j)) < 0 ||
+	    (rc = event(j, "mem", detail, NULL, REPO_SUCCESS)) < 0 ||
+	    (rc = record_changes(j)) < 0)
+		return rc;
+	/* The tag files are recorded again as they now are. */
+	args[1] = NULL;
+	return bind_exec(j->r,
+			 "DELETE FROM files WHERE object_id = ? AND kind = "
+			 "'tag'",
+			 args, 1, j->err);
+}
+
+static int
+current_version(struct job *j, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = repo_prepare(j->r, &st,
+			       "SELECT md_version FROM objects WHERE id = ?",
+			       j->err)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW
+		     ? 0
+		     : repo_db_err(j->r->db, j->err, "catalog");
+	if (rc == 0)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+ing_update(struct repo *r, const char *id, const struct ing_opts *o,
+	   struct ing_result *res, struct vl_err *err)
+{
+	struct job j = { .r = r, .o = o, .res = res, .err = err };
+	struct vl_buf detail = VL_BUF_INIT;
+	struct ing_object obj;
+	double t0 = now_seconds();
+	size_t i;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	vl_buf_init(&j.formats, 0);
+	j.note = "update";
+	snprintf(j.id, sizeof(j.id), "%s", id);
+	snprintf(res->id, sizeof(res->id), "%s", id);
+	if ((rc = ing_object_get(r, id, &obj, err)) < 0)
+		goto out;
+	if (obj.deleted) {
+		rc = vl_err_set(err, VL_E_NOTFOUND,
+				"object '%s' is deleted; it cannot be updated",
+				id);
+		goto out;
+	}
+	if ((rc = repo_stage_new(r, id, REPO_STAGE_REPLACE, &j.stage, err)) < 0)
+		goto out;
+	j.bag = repo_stage_dir(j.stage);
+	if ((rc = describe(&j)) < 0)
+		goto out;
+	if (o->dry_run) {
+		snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
+		goto out;
+	}
+	vl_time_now(j.now);
+	if ((rc = repo_begin(r, err)) < 0)
+		goto out;
+	if ((rc = current_version(&j, &j.version)) < 0)
+		goto fail;
+	j.version++;
+	vl_buf_addf(&detail, "metadata version %lld from %s",
+		    (long long)j.version,
+		    o->source ? o->source : "the command line");
+	if ((rc = update_catalog(&j, detail.buf)) < 0 ||
+	    (rc = finish_tag_files(&j)) < 0 ||
+	    (rc = repo_stage_commit(j.stage, j.version, err)) < 0)
+		goto fail;
+	if ((rc = repo_commit(r, err)) < 0) {
+		repo_rollback(r);
+		repo_stage_rollback(j.stage, NULL);
+		j.stage = NULL;
+		goto out;
+	}
+	repo_stage_finish(j.stage);
+	j.stage = NULL;
+	snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
+	for (i = 0; i < j.desc.nwarnings; i++)
+		result_warn(res, j.desc.warnings[i]);
+	goto out;
+fail:
+	repo_rollback(r);
+out:
+	repo_stage_abort(j.stage);
+	ing_description_release(&j.desc);
+	vl_buf_release(&j.formats);
+	vl_buf_release(&detail);
 	res->seconds = now_seconds() - t0;
 	return rc;
 }

@@ -52,6 +52,32 @@ for id in $(sqlite3 repo/catalog.db "SELECT id FROM objects"); do
 	fi
 done
 [ $half -eq 0 ] && ok "every stored object is a whole, valid bag ($stored)" || not_ok "every stored object is whole" "$half are not"
+# Updates killed at random moments: the stored bag always holds the
+# version the catalog says is current.
+"$VELLUM" -r repo ingest --allow-duplicate --id upd --title "Version 0" src >/dev/null 2>&1
+mismatch=0
+r=1
+while [ $r -le $((ROUNDS / 3 + 1)) ]; do
+	cat >rec.xml <<EOX
+<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Version $r</dc:title></oai_dc:dc>
+EOX
+	"$VELLUM" -r repo update --metadata rec.xml upd >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.$(printf '%03d' $(($(rand) % 300)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	"$VELLUM" -r repo doctor >doctor.out 2>&1 || { bad=$((bad + 1)); cat doctor.out; }
+	want=$(sqlite3 repo/catalog.db "SELECT title FROM objects WHERE id = 'upd'")
+	rm -rf x
+	"$VELLUM" -r repo export --to x upd >/dev/null 2>&1
+	if ! grep -q ">$want<" x/upd/metadata/dc.xml 2>/dev/null ||
+		! "$VELLUM" bag validate x/upd >/dev/null 2>&1; then
+		mismatch=$((mismatch + 1))
+		echo "    update round $r: the bag does not hold '$want'"
+	fi
+	r=$((r + 1))
+done
+[ $mismatch -eq 0 ] && [ $bad -eq 0 ] && ok "killed updates leave the bag and catalog agreeing" || not_ok "killed updates leave the bag and catalog agreeing" "$mismatch mismatches, $bad doctor problems"
 run -r repo doctor --json
 expect_json "the event chain holds" .ok true
 finish
