@@ -21,6 +21,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,36 @@
 #define GUESS_ALGS                                      \
 	(FIX_ALG_BIT(FIX_MD5) | FIX_ALG_BIT(FIX_SHA1) | \
 	 FIX_ALG_BIT(FIX_SHA256) | FIX_ALG_BIT(FIX_SHA512))
+
+/* ---- locale ----
+ *
+ * libarchive converts names between UTF-8 and the locale's charset; in
+ * the "C" locale it cannot represent non-ASCII names at all.  Bag paths
+ * are UTF-8, so archive work runs with a thread-local C.UTF-8 locale
+ * (uselocale), leaving the process locale alone. */
+
+static locale_t utf8_loc;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void
+make_utf8_locale(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t
+enter_utf8(void)
+{
+	pthread_once(&utf8_once, make_utf8_locale);
+	return utf8_loc ? uselocale(utf8_loc) : (locale_t)0;
+}
+
+static void
+leave_utf8(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
 
 /* ---- formats ---- */
 
@@ -640,10 +672,10 @@ out:
 	return rc;
 }
 
-int
-bag_archive_validate(const char *path, int fd,
-		     const struct bag_validate_opts *o, struct bag_report *rep,
-		     struct bag *meta_out, struct vl_err *err)
+static int
+archive_validate(const char *path, int fd, const struct bag_validate_opts *o,
+		 struct bag_report *rep, struct bag *meta_out,
+		 struct vl_err *err)
 {
 	struct bag own, *b = &own;
 	struct arc ac;
@@ -737,7 +769,7 @@ pack_entry(struct packer *p, const char *rel, const struct stat *st, int fd)
 	archive_entry_set_perm(e, S_ISDIR(st->st_mode) ? 0755 : 0644);
 	archive_entry_set_mtime(e, st->st_mtime, 0);
 	archive_entry_set_size(e, S_ISDIR(st->st_mode) ? 0 : st->st_size);
-	if (archive_write_header(p->a, e) != ARCHIVE_OK) {
+	if (archive_write_header(p->a, e) < ARCHIVE_WARN) {
 		rc = ar_fail(p, name.buf);
 		goto out;
 	}
@@ -885,9 +917,9 @@ dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-int
-bag_pack(const char *path, const char *archive, enum bag_format fmt,
-	 const char *top, struct vl_err *err)
+static int
+pack(const char *path, const char *archive, enum bag_format fmt,
+     const char *top, struct vl_err *err)
 {
 	struct packer p = { 0 };
 	struct vl_buf tmp = VL_BUF_INIT;
@@ -1124,9 +1156,8 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 	return rc;
 }
 
-int
-bag_unpack(const char *archive, const char *dest, char **made,
-	   struct vl_err *err)
+static int
+unpack(const char *archive, const char *dest, char **made, struct vl_err *err)
 {
 	struct vl_buf tmpl = VL_BUF_INIT, final = VL_BUF_INIT;
 	struct archive *a = NULL;
@@ -1195,5 +1226,39 @@ out:
 	vl_buf_release(&final);
 	free(parent);
 	free(top);
+	return rc;
+}
+
+int
+bag_archive_validate(const char *path, int fd,
+		     const struct bag_validate_opts *o, struct bag_report *rep,
+		     struct bag *meta_out, struct vl_err *err)
+{
+	locale_t old = enter_utf8();
+	int rc = archive_validate(path, fd, o, rep, meta_out, err);
+
+	leave_utf8(old);
+	return rc;
+}
+
+int
+bag_pack(const char *path, const char *archive, enum bag_format fmt,
+	 const char *top, struct vl_err *err)
+{
+	locale_t old = enter_utf8();
+	int rc = pack(path, archive, fmt, top, err);
+
+	leave_utf8(old);
+	return rc;
+}
+
+int
+bag_unpack(const char *archive, const char *dest, char **made,
+	   struct vl_err *err)
+{
+	locale_t old = enter_utf8();
+	int rc = unpack(archive, dest, made, err);
+
+	leave_utf8(old);
 	return rc;
 }
