@@ -150,7 +150,9 @@ open_reader(const char *path, int fd, struct vl_err *err)
 	else
 		r = archive_read_open_filename(a, path, 1 << 17);
 	if (r != ARCHIVE_OK) {
-		vl_err_set(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_FORMAT,
+		vl_err_set(err,
+			   archive_errno(a) == ENOENT ? VL_E_NOTFOUND
+						      : VL_E_FORMAT,
 			   "cannot read '%s' as an archive: %s", path,
 			   archive_error_string(a) ? archive_error_string(a)
 						   : "unknown format");
@@ -698,7 +700,16 @@ archive_validate(const char *path, int fd, const struct bag_validate_opts *o,
 	rep->serialized = 1;
 	if ((rc = fix_hasher_new(&ac.h, FIX_ALG_BIT(FIX_SHA256), err)) < 0)
 		goto out;
-	if ((rc = read_pass(&ac, 1, NULL, err)) < 0)
+	rc = read_pass(&ac, 1, NULL, err);
+	if (rc == VL_E_FORMAT && !meta_out) {
+		/* Not a readable archive: an invalid bag, not a failure. */
+		bag_problem(b, BAG_ERROR, "archive-corrupt", R_SERIAL, NULL, 0,
+			    NULL, NULL, "%s", err->msg);
+		bag_finish_report(b, ac.mode);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
 		goto out;
 	if (blob_get(b, "bagit.txt", &decl, &e) == 0)
 		bag_parse_declaration(b, decl.buf, decl.len);
