@@ -854,8 +854,18 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 	c->bagfd = c->srcfd;
 	if ((rc = build(c, err)) < 0)
 		goto undo;
-	if (syncfs(c->srcfd) < 0)
-		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+	/* The payload was only renamed: syncing the two directories makes
+	 * the moves durable (the tag files were synced as written). */
+	{
+		int dfd =
+			openat(c->srcfd, "data",
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dfd < 0 || fsync(dfd) < 0 || fsync(c->srcfd) < 0)
+			rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+		if (dfd >= 0)
+			close(dfd);
+	}
 	goto out;
 undo:
 	/* Put the source back as it was. */
