@@ -37,8 +37,9 @@ gen_small() {
 	mkdir -p "$d"
 	head -c 67108864 /dev/urandom >"$OUT/pool"
 	# sizes 1..64 KiB, spread over 20 directories, deterministic
+	# (Park-Miller: exact in awk's doubles)
 	awk 'BEGIN { s = 12345; for (i = 0; i < 2000; i++) {
-		s = (s * 1103515245 + 12345) % 2147483648;
+		s = (s * 16807) % 2147483647;
 		printf "%d %d %d\n", i, s % 64 + 1, i % 20 } }' |
 		while read -r i kib dir; do
 			mkdir -p "$d/d$dir"
@@ -63,26 +64,31 @@ gen_big() {
 # ---- measuring ----
 now() { date +%s.%N; }
 
-# timed CMD...: runs CMD RUNS times; sets BEST (seconds) and RSS (KiB,
-# the largest seen).  The command's output is discarded.
+# timed CMD...: runs CMD RUNS times; sets BEST (wall seconds), CPU (its
+# user+system seconds) and RSS (KiB, the largest seen).  The command's
+# output is discarded.
 timed() {
 	BEST=
+	CPU=0
 	RSS=0
 	r=0
 	while [ "$r" -lt "$RUNS" ]; do
 		[ -n "${BEFORE:-}" ] && eval "$BEFORE"
 		t0=$(now)
 		if [ -x /usr/bin/time ]; then
-			/usr/bin/time -f %M -o "$OUT/rss" "$@" >/dev/null 2>&1
-			m=$(tail -n 1 "$OUT/rss")
+			/usr/bin/time -f "%M %U %S" -o "$OUT/rss" "$@" \
+				>/dev/null 2>&1 || echo "bag.sh: '$*' failed" >&2
+			m=$(tail -n 1 "$OUT/rss" | cut -d' ' -f1)
+			c=$(tail -n 1 "$OUT/rss" | awk '{ print $2 + $3 }')
 		else
-			"$@" >/dev/null 2>&1
+			"$@" >/dev/null 2>&1 || echo "bag.sh: '$*' failed" >&2
 			m=0
 		fi
 		t1=$(now)
 		t=$(echo "$t1 $t0" | awk '{ printf "%.4f", $1 - $2 }')
 		if [ -z "$BEST" ] || awk "BEGIN { exit !($t < $BEST) }"; then
 			BEST=$t
+			CPU=${c:-0}
 		fi
 		[ "$m" -gt "$RSS" ] && RSS=$m
 		r=$((r + 1))
@@ -98,10 +104,10 @@ bytes_of() { du -sb "$1" | cut -f1; }
 mbps() { awk "BEGIN { printf \"%.0f\", $1 / $2 / 1e6 }"; }
 ratio() { awk "BEGIN { printf \"%.2f\", ($1) / ($2) }"; }
 
-sumsums() { # sha256sum then sha512sum over every file of a tree
-	find "$1" -type f -print0 | xargs -0 sha256sum >/dev/null
-	find "$1" -type f -print0 | xargs -0 sha512sum >/dev/null
-}
+# sha256sum then sha512sum over every file of a tree (a command line, so
+# /usr/bin/time can run it)
+SUMSUMS='find "$0" -type f -print0 | xargs -0 sha256sum >/dev/null &&
+	find "$0" -type f -print0 | xargs -0 sha512sum >/dev/null'
 
 bench_tree() { # NAME DIR
 	name=$1
@@ -114,6 +120,7 @@ bench_tree() { # NAME DIR
 	BEFORE="rm -rf '$2/work'; cp -al '$src' '$2/work'"
 	timed "$V" bag create -q -a sha256 -a sha512 "$2/work"
 	c_t=$BEST
+	c_cpu=$CPU
 	c_rss=$RSS
 	rm -rf "$2/work"
 	# into DEST: copied in the same read, then synced to disk
@@ -125,8 +132,9 @@ bench_tree() { # NAME DIR
 	[ -d "$2/bag" ] || "$V" bag create -q -a sha256 -a sha512 "$src" "$2/bag"
 	timed "$V" bag validate -q "$2/bag"
 	v_t=$BEST
+	v_cpu=$CPU
 	v_rss=$RSS
-	timed sumsums "$src"
+	timed sh -c "$SUMSUMS" "$src"
 	s_t=$BEST
 	rm -rf "$2/bag256"
 	"$V" bag create -q -a sha256 "$src" "$2/bag256"
@@ -144,6 +152,10 @@ bench_tree() { # NAME DIR
 	echo "limit (openssl, sha256+sha512, all cores): $(mbps "$LIMIT2" 1) MB/s; sha256 alone: $(mbps "$LIMIT1" 1) MB/s"
 	echo "create -a sha256 -a sha512 (in place): $(mbps "$bytes" "$c_t") MB/s = $(ratio "$bytes / $c_t" "$LIMIT2") of the limit," \
 		"$(ratio "$s_t" "$c_t")x sha256sum+sha512sum; max RSS $((c_rss / 1024)) MB"
+	ideal=$(awk "BEGIN { print $bytes / $S256 + $bytes / $S512 }")
+	echo "  CPU time: create $c_cpu s, validate $v_cpu s, the hash alone $(awk "BEGIN { printf \"%.2f\", $ideal }") s:" \
+		"CPU efficiency $(ratio "$ideal" "$c_cpu") and $(ratio "$ideal" "$v_cpu")" \
+		"(the wall-clock ratios suffer when other processes hold the cores)"
 	echo "create ... SRC DEST (copy + sync): $(mbps "$bytes" "$d_t") MB/s = $(ratio "$bytes / $d_t" "$LIMIT2") of the limit," \
 		"$(ratio "$s_t" "$d_t")x sha256sum+sha512sum; max RSS $((d_rss / 1024)) MB"
 	echo "validate (sha256+sha512):            $(mbps "$bytes" "$v_t") MB/s = $(ratio "$bytes / $v_t" "$LIMIT2") of the limit," \

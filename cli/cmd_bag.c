@@ -25,7 +25,7 @@ static const char *const bag_usage[] = {
 	"bag update [--add-algorithm ALG]... [-j N] [--json] PATH",
 	"bag info [--json] PATH",
 	"bag fetch [-j N] [--retries N] [--timeout SECS] [--allow-file]\n"
-	"                  [--no-validate] [--json] PATH",
+	"                  [--no-validate] [--profile FILE] [--json] PATH",
 	"bag pack [--format tar|tgz|zip] [--json] BAG [ARCHIVE]",
 	"bag unpack [--json] ARCHIVE [DIR]",
 	NULL,
@@ -74,7 +74,8 @@ static const char bag_help[] =
 	"  --retries N       attempts after the first (default 3)\n"
 	"  --timeout SECS    give up on a stalled transfer (default 60)\n"
 	"  --allow-file      also fetch file:// URLs\n"
-	"  --no-validate     do not validate afterwards\n"
+	"  --no-validate     do not validate afterwards (--profile applies\n"
+	"                    to that validation)\n"
 	"pack BAG [ARCHIVE]  serialize BAG as one top-level directory named\n"
 	"                    after it (ARCHIVE defaults to BAG.tar)\n"
 	"  --format FMT      tar, tgz or zip (default: from ARCHIVE's name)\n"
@@ -84,7 +85,8 @@ static const char bag_help[] =
 	"written\n"
 	"\n"
 	"Common options:\n"
-	"  -j, --jobs N      worker threads (default: the number of CPUs)\n"
+	"  -j, --jobs N      worker threads (default: the number of CPUs);\n"
+	"                    for fetch, transfers at once (default 4)\n"
 	"  --json            report as JSON\n"
 	"\n"
 	"Exit codes: 0 ok; 1 the bag is not valid (or not complete with\n"
