@@ -432,11 +432,22 @@ check_name(struct cctx *c, const char *rel)
 	struct vl_buf p = VL_BUF_INIT;
 	const char *why;
 
-	if (!valid_utf8(rel))
-		return failf(c, VL_E_INVAL,
-			     "'%s' is not valid UTF-8; BagIt manifests are "
-			     "text",
-			     rel);
+	if (!valid_utf8(rel)) {
+		/* Quote it printable: the message itself must be text. */
+		struct vl_buf q = VL_BUF_INIT;
+		const unsigned char *u;
+
+		for (u = (const unsigned char *)rel; *u; u++)
+			if (*u < 0x80 && *u >= 0x20)
+				vl_buf_addch(&q, (char)*u);
+			else
+				vl_buf_addf(&q, "\\x%02x", *u);
+		failf(c, VL_E_INVAL,
+		      "'%s' is not valid UTF-8; BagIt manifests are text",
+		      q.buf);
+		vl_buf_release(&q);
+		return VL_E_INVAL;
+	}
 	vl_buf_addf(&p, "data/%s", rel);
 	why = bag_path_unsafe(p.buf);
 	vl_buf_release(&p);

@@ -575,6 +575,12 @@ test_manifest_line_rules(void **state)
 	expect(d, 0, "checksum-length", "manifest-sha256.txt");
 	append_line(d, "manifest-sha256.txt", "abcdef\n");
 	expect(d, 0, "manifest-syntax", "manifest-sha256.txt");
+	/* A manifest must not list a directory (2.1.3). */
+	puts_(d, "data/dir/inner.txt", "inner");
+	append_line(d, "manifest-sha256.txt",
+		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7"
+		    "852b855  data/dir\n");
+	expect(d, 0, "manifest-directory", "data/dir");
 	tk_rmtree(d);
 	free(d);
 }
