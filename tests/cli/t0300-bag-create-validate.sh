@@ -107,6 +107,13 @@ run bag validate c
 expect_rc "full validation catches it" 1
 expect_out "complete but not valid" '^c: complete but NOT valid'
 
+run bag create src src/inner
+expect_rc "DEST inside SRC is refused" 3
+expect_err "and explained" "'src/inner' lies inside 'src'"
+check "nothing created inside SRC" sh -c '! ls -a src | grep -q inner'
+run bag create --serialize tar src src/x
+expect_rc "an archive inside SRC is refused" 3
+
 # In place.
 mkdir inplace
 printf 'one' >inplace/one.txt
