@@ -1897,6 +1897,29 @@ test_fetch_file_urls(void **state)
 	assert_non_null(find(&r, "checksum-mismatch", "data/one.txt"));
 	bag_report_release(&r);
 	assert_int_equal(exists_in(d, "data/one.txt"), -1);
+	/* A complete partial download from an earlier run is verified and
+	 * used without fetching again (the source is gone). */
+	{
+		struct fix_hasher *h;
+		struct fix_digests dg;
+		char part[128], phex[33];
+
+		fix_hasher_new(&h, FIX_ALG_BIT(FIX_SHA256), &err);
+		fix_hasher_update(h, "data/sub/two.txt", 16, &err);
+		fix_hasher_final(h, &dg, &err);
+		fix_hex(phex, dg.md[FIX_SHA256], 16);
+		fix_hasher_free(h);
+		snprintf(part, sizeof(part), ".vellum-fetch/%s.part", phex);
+		rm_in(d, "data/sub/two.txt");
+		rm_in(content, "sub/two.txt");
+		puts_(d, part, "second\n");
+		puts_(content, "one.txt", "first file\n");
+		bag_report_init(&r);
+		assert_int_equal(bag_fetch(d, &o, &r, &res, &err), 0);
+		bag_report_release(&r);
+		assert_int_equal(res.fetched, 2);
+		expect(d, 1, NULL, NULL);
+	}
 	tk_rmtree(d);
 	tk_rmtree(content);
 	free(d);
