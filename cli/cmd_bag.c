@@ -25,7 +25,7 @@ static const char *const bag_usage[] = {
 	"bag update [--add-algorithm ALG]... [-j N] [--json] PATH",
 	"bag info [--json] PATH",
 	"bag fetch [-j N] [--retries N] [--timeout SECS] [--allow-file]\n"
-	"                  [--no-validate] [--json] PATH",
+	"                  [--no-validate] [--profile FILE] [--json] PATH",
 	"bag pack [--format tar|tgz|zip] [--json] BAG [ARCHIVE]",
 	"bag unpack [--json] ARCHIVE [DIR]",
 	NULL,
@@ -74,7 +74,8 @@ static const char bag_help[] =
 	"  --retries N       attempts after the first (default 3)\n"
 	"  --timeout SECS    give up on a stalled transfer (default 60)\n"
 	"  --allow-file      also fetch file:// URLs\n"
-	"  --no-validate     do not validate afterwards\n"
+	"  --no-validate     do not validate afterwards (--profile applies\n"
+	"                    to that validation)\n"
 	"pack BAG [ARCHIVE]  serialize BAG as one top-level directory named\n"
 	"                    after it (ARCHIVE defaults to BAG.tar)\n"
 	"  --format FMT      tar, tgz or zip (default: from ARCHIVE's name)\n"
@@ -84,7 +85,8 @@ static const char bag_help[] =
 	"written\n"
 	"\n"
 	"Common options:\n"
-	"  -j, --jobs N      worker threads (default: the number of CPUs)\n"
+	"  -j, --jobs N      worker threads (default: the number of CPUs);\n"
+	"                    for fetch, transfers at once (default 4)\n"
 	"  --json            report as JSON\n"
 	"\n"
 	"Exit codes: 0 ok; 1 the bag is not valid (or not complete with\n"
@@ -283,6 +285,55 @@ put_escaped(FILE *out, const char *s)
 	}
 }
 
+/*
+ * A JSON string for text from a bag (file names, tag values), which need
+ * not be UTF-8: invalid bytes become the six characters "\\xNN" rather
+ * than losing the whole value (jansson refuses invalid UTF-8).
+ */
+static json_t *
+jstr(const char *s)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	json_t *j;
+	size_t i, n;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	for (i = 0; s[i]; i += n) {
+		unsigned char c = (unsigned char)s[i];
+
+		n = 1;
+		if (c >= 0xc2 && c <= 0xf4) {
+			size_t need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, k;
+
+			for (k = 1; k < need &&
+				    ((unsigned char)s[i + k] & 0xc0) == 0x80;
+			     k++)
+				;
+			if (k == need) {
+				char tmp[5] = { 0 };
+
+				memcpy(tmp, s + i, need);
+				if ((j = json_string(tmp))) {
+					json_decref(j);
+					vl_buf_add(&b, s + i, need);
+					n = need;
+					continue;
+				}
+			}
+		}
+		if (c < 0x80)
+			vl_buf_addch(&b, (char)c);
+		else
+			vl_buf_addf(&b, "\\x%02x", c);
+	}
+	j = json_string(b.buf);
+	vl_buf_release(&b);
+	return j ? j : json_string("?");
+}
+
 static json_t *
 algs_json(unsigned mask)
 {
@@ -305,20 +356,18 @@ problems_json(const struct bag_report *r)
 	for (i = 0; i < r->n; i++) {
 		const struct bag_problem *p = &r->v[i];
 		json_t *o = json_pack(
-			"{s:s, s:s, s:s, s:s}", "severity",
+			"{s:s, s:s, s:s, s:o}", "severity",
 			p->severity == BAG_ERROR ? "error" : "warning", "code",
-			p->code, "rule", p->rule, "message", p->message);
+			p->code, "rule", p->rule, "message", jstr(p->message));
 
 		if (p->path)
-			json_object_set_new(o, "path", json_string(p->path));
+			json_object_set_new(o, "path", jstr(p->path));
 		if (p->line)
 			json_object_set_new(o, "line", json_integer(p->line));
 		if (p->expected)
-			json_object_set_new(o, "expected",
-					    json_string(p->expected));
+			json_object_set_new(o, "expected", jstr(p->expected));
 		if (p->actual)
-			json_object_set_new(o, "actual",
-					    json_string(p->actual));
+			json_object_set_new(o, "actual", jstr(p->actual));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -404,8 +453,9 @@ create_warn(void *ctx, const char *path, const char *msg)
 	struct warn_ctx *w = ctx;
 
 	if (w->list)
-		json_array_append_new(w->list, json_pack("{s:s, s:s}", "path",
-							 path, "message", msg));
+		json_array_append_new(w->list,
+				      json_pack("{s:o, s:s}", "path",
+						jstr(path), "message", msg));
 	else if (!w->cli->quiet) {
 		fputs("vellum: warning: '", stderr);
 		put_escaped(stderr, path);
@@ -484,11 +534,11 @@ run_create(struct cli *cli, struct bag_args *a, int argc, char **argv)
 	}
 	if (cli->json) {
 		cli_json_out(json_pack(
-			"{s:b, s:s, s:s?, s:I, s:I, s:I, s:o, s:o}", "ok", 1,
+			"{s:b, s:o, s:s?, s:I, s:I, s:I, s:o, s:o}", "ok", 1,
 			"bag",
-			archive ? archive
-			: dest  ? dest
-				: src,
+			jstr(archive ? archive
+			     : dest  ? dest
+				     : src),
 			"serialization",
 			archive ? bag_format_ext(a->serialize) + 1 : NULL,
 			"files", (json_int_t)sum.files, "bytes",
@@ -545,12 +595,13 @@ report_validation(struct cli *cli, const char *path, const struct bag_report *r,
 
 	if (cli->json) {
 		cli_json_out(json_pack(
-			"{s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:I, s:{s:I, "
+			"{s:o, s:o, s:s, s:b, s:b, s:b, s:I, s:I, s:{s:I, "
 			"s:I}, s:{s:o, s:o}, s:o}",
-			"path", path, "version", r->version_str, "mode",
-			mode_name[mode], "ok", ok, "complete", r->complete,
-			"valid", r->valid, "errors", (json_int_t)r->errors,
-			"warnings", (json_int_t)r->warnings, "payload", "files",
+			"path", jstr(path), "version", jstr(r->version_str),
+			"mode", mode_name[mode], "ok", ok, "complete",
+			r->complete, "valid", r->valid, "errors",
+			(json_int_t)r->errors, "warnings",
+			(json_int_t)r->warnings, "payload", "files",
 			(json_int_t)r->payload_files, "bytes",
 			(json_int_t)r->payload_bytes, "algorithms", "payload",
 			algs_json(r->payload_algs), "tag",
@@ -637,8 +688,8 @@ run_update(struct cli *cli, struct bag_args *a, int argc, char **argv)
 		return cli_fail(cli, &err);
 	}
 	if (cli->json) {
-		json_t *j = json_pack("{s:b, s:s, s:o}", "ok", rc == 0, "bag",
-				      argv[optind], "problems",
+		json_t *j = json_pack("{s:b, s:o, s:o}", "ok", rc == 0, "bag",
+				      jstr(argv[optind]), "problems",
 				      problems_json(&rep));
 
 		if (rc == 0)
@@ -698,22 +749,23 @@ run_info(struct cli *cli, struct bag_args *a, int argc, char **argv)
 
 		for (i = 0; i < m.info.n; i++)
 			json_array_append_new(
-				info, json_pack("{s:s, s:s}", "label",
-						m.info.v[i].label, "value",
-						m.info.v[i].value));
+				info,
+				json_pack("{s:o, s:o}", "label",
+					  jstr(m.info.v[i].label), "value",
+					  jstr(m.info.v[i].value)));
 		for (i = 0; i < m.n_tag_files; i++)
-			json_array_append_new(tags,
-					      json_string(m.tag_files[i]));
+			json_array_append_new(tags, jstr(m.tag_files[i]));
 		cli_json_out(json_pack(
-			"{s:s, s:s, s:s, s:b, s:o, s:{s:o, s:o}, s:I, s:{s:I, "
+			"{s:o, s:o, s:o, s:b, s:o, s:{s:o, s:o}, s:I, s:{s:I, "
 			"s:I}, s:o, s:o}",
-			"path", argv[optind], "version", m.version_str,
-			"encoding", m.encoding, "serialized", m.serialized,
-			"info", info, "algorithms", "payload",
-			algs_json(m.payload_algs), "tag", algs_json(m.tag_algs),
-			"manifest_entries", (json_int_t)m.manifest_entries,
-			"fetch", "entries", (json_int_t)m.fetch_entries,
-			"bytes", (json_int_t)m.fetch_bytes, "tag_files", tags,
+			"path", jstr(argv[optind]), "version",
+			jstr(m.version_str), "encoding", jstr(m.encoding),
+			"serialized", m.serialized, "info", info, "algorithms",
+			"payload", algs_json(m.payload_algs), "tag",
+			algs_json(m.tag_algs), "manifest_entries",
+			(json_int_t)m.manifest_entries, "fetch", "entries",
+			(json_int_t)m.fetch_entries, "bytes",
+			(json_int_t)m.fetch_bytes, "tag_files", tags,
 			"problems", problems_json(&rep)));
 	} else {
 		printf("Bag:          ");
@@ -836,8 +888,9 @@ run_pack(struct cli *cli, struct bag_args *a, int argc, char **argv)
 	rc = bag_pack(bag.buf, arc.buf, fmt, NULL, &err);
 	if (rc == 0) {
 		if (cli->json)
-			cli_json_out(json_pack("{s:b, s:s, s:s}", "ok", 1,
-					       "archive", arc.buf, "format",
+			cli_json_out(json_pack("{s:b, s:o, s:s}", "ok", 1,
+					       "archive", jstr(arc.buf),
+					       "format",
 					       bag_format_ext(fmt) + 1));
 		else if (!cli->quiet)
 			printf("Packed '%s' into '%s'\n", bag.buf, arc.buf);
@@ -862,7 +915,8 @@ run_unpack(struct cli *cli, struct bag_args *a, int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(cli, &err);
 	if (cli->json)
-		cli_json_out(json_pack("{s:b, s:s}", "ok", 1, "bag", made));
+		cli_json_out(
+			json_pack("{s:b, s:o}", "ok", 1, "bag", jstr(made)));
 	else if (!cli->quiet)
 		printf("Unpacked '%s' into '%s'\n", argv[optind], made);
 	free(made);

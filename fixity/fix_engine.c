@@ -118,9 +118,11 @@ run_job(struct fix_engine *e, struct slot *s, struct fix_hasher *h)
 				s->path);
 		goto out;
 	}
-	/* Undo O_NONBLOCK now that we know it is a regular file. */
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* O_NONBLOCK (from the open) has no effect on regular files.  Big
+	 * files are read sequentially: say so to the page cache. */
+	if ((uint64_t)st.st_size >
+	    4 * (e->o.bufsize ? e->o.bufsize : 256 * 1024))
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (s->dest) {
 		dfd = e->o.open_dest(e->o.ctx, s->dest, &err);
 		if (dfd < 0) {

@@ -21,6 +21,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,36 @@
 #define GUESS_ALGS                                      \
 	(FIX_ALG_BIT(FIX_MD5) | FIX_ALG_BIT(FIX_SHA1) | \
 	 FIX_ALG_BIT(FIX_SHA256) | FIX_ALG_BIT(FIX_SHA512))
+
+/* ---- locale ----
+ *
+ * libarchive converts names between UTF-8 and the locale's charset; in
+ * the "C" locale it cannot represent non-ASCII names at all.  Bag paths
+ * are UTF-8, so archive work runs with a thread-local C.UTF-8 locale
+ * (uselocale), leaving the process locale alone. */
+
+static locale_t utf8_loc;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void
+make_utf8_locale(void)
+{
+	utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t
+enter_utf8(void)
+{
+	pthread_once(&utf8_once, make_utf8_locale);
+	return utf8_loc ? uselocale(utf8_loc) : (locale_t)0;
+}
+
+static void
+leave_utf8(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
 
 /* ---- formats ---- */
 
@@ -118,7 +150,9 @@ open_reader(const char *path, int fd, struct vl_err *err)
 	else
 		r = archive_read_open_filename(a, path, 1 << 17);
 	if (r != ARCHIVE_OK) {
-		vl_err_set(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_FORMAT,
+		vl_err_set(err,
+			   archive_errno(a) == ENOENT ? VL_E_NOTFOUND
+						      : VL_E_FORMAT,
 			   "cannot read '%s' as an archive: %s", path,
 			   archive_error_string(a) ? archive_error_string(a)
 						   : "unknown format");
@@ -640,10 +674,10 @@ out:
 	return rc;
 }
 
-int
-bag_archive_validate(const char *path, int fd,
-		     const struct bag_validate_opts *o, struct bag_report *rep,
-		     struct bag *meta_out, struct vl_err *err)
+static int
+archive_validate(const char *path, int fd, const struct bag_validate_opts *o,
+		 struct bag_report *rep, struct bag *meta_out,
+		 struct vl_err *err)
 {
 	struct bag own, *b = &own;
 	struct arc ac;
@@ -666,7 +700,16 @@ bag_archive_validate(const char *path, int fd,
 	rep->serialized = 1;
 	if ((rc = fix_hasher_new(&ac.h, FIX_ALG_BIT(FIX_SHA256), err)) < 0)
 		goto out;
-	if ((rc = read_pass(&ac, 1, NULL, err)) < 0)
+	rc = read_pass(&ac, 1, NULL, err);
+	if (rc == VL_E_FORMAT && !meta_out) {
+		/* Not a readable archive: an invalid bag, not a failure. */
+		bag_problem(b, BAG_ERROR, "archive-corrupt", R_SERIAL, NULL, 0,
+			    NULL, NULL, "%s", err->msg);
+		bag_finish_report(b, ac.mode);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
 		goto out;
 	if (blob_get(b, "bagit.txt", &decl, &e) == 0)
 		bag_parse_declaration(b, decl.buf, decl.len);
@@ -737,7 +780,7 @@ pack_entry(struct packer *p, const char *rel, const struct stat *st, int fd)
 	archive_entry_set_perm(e, S_ISDIR(st->st_mode) ? 0755 : 0644);
 	archive_entry_set_mtime(e, st->st_mtime, 0);
 	archive_entry_set_size(e, S_ISDIR(st->st_mode) ? 0 : st->st_size);
-	if (archive_write_header(p->a, e) != ARCHIVE_OK) {
+	if (archive_write_header(p->a, e) < ARCHIVE_WARN) {
 		rc = ar_fail(p, name.buf);
 		goto out;
 	}
@@ -885,9 +928,9 @@ dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-int
-bag_pack(const char *path, const char *archive, enum bag_format fmt,
-	 const char *top, struct vl_err *err)
+static int
+pack(const char *path, const char *archive, enum bag_format fmt,
+     const char *top, struct vl_err *err)
 {
 	struct packer p = { 0 };
 	struct vl_buf tmp = VL_BUF_INIT;
@@ -1124,9 +1167,8 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 	return rc;
 }
 
-int
-bag_unpack(const char *archive, const char *dest, char **made,
-	   struct vl_err *err)
+static int
+unpack(const char *archive, const char *dest, char **made, struct vl_err *err)
 {
 	struct vl_buf tmpl = VL_BUF_INIT, final = VL_BUF_INIT;
 	struct archive *a = NULL;
@@ -1195,5 +1237,39 @@ out:
 	vl_buf_release(&final);
 	free(parent);
 	free(top);
+	return rc;
+}
+
+int
+bag_archive_validate(const char *path, int fd,
+		     const struct bag_validate_opts *o, struct bag_report *rep,
+		     struct bag *meta_out, struct vl_err *err)
+{
+	locale_t old = enter_utf8();
+	int rc = archive_validate(path, fd, o, rep, meta_out, err);
+
+	leave_utf8(old);
+	return rc;
+}
+
+int
+bag_pack(const char *path, const char *archive, enum bag_format fmt,
+	 const char *top, struct vl_err *err)
+{
+	locale_t old = enter_utf8();
+	int rc = pack(path, archive, fmt, top, err);
+
+	leave_utf8(old);
+	return rc;
+}
+
+int
+bag_unpack(const char *archive, const char *dest, char **made,
+	   struct vl_err *err)
+{
+	locale_t old = enter_utf8();
+	int rc = unpack(archive, dest, made, err);
+
+	leave_utf8(old);
 	return rc;
 }

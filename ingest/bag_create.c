@@ -280,6 +280,7 @@ out:
 /* ---- creating ---- */
 
 struct cctx {
+	const char *src;
 	const struct bag_create_opts *o;
 	unsigned algs;
 	int srcfd; /* source tree (the bag root when in place) */
@@ -432,11 +433,22 @@ check_name(struct cctx *c, const char *rel)
 	struct vl_buf p = VL_BUF_INIT;
 	const char *why;
 
-	if (!valid_utf8(rel))
-		return failf(c, VL_E_INVAL,
-			     "'%s' is not valid UTF-8; BagIt manifests are "
-			     "text",
-			     rel);
+	if (!valid_utf8(rel)) {
+		/* Quote it printable: the message itself must be text. */
+		struct vl_buf q = VL_BUF_INIT;
+		const unsigned char *u;
+
+		for (u = (const unsigned char *)rel; *u; u++)
+			if (*u < 0x80 && *u >= 0x20)
+				vl_buf_addch(&q, (char)*u);
+			else
+				vl_buf_addf(&q, "\\x%02x", *u);
+		failf(c, VL_E_INVAL,
+		      "'%s' is not valid UTF-8; BagIt manifests are text",
+		      q.buf);
+		vl_buf_release(&q);
+		return VL_E_INVAL;
+	}
 	vl_buf_addf(&p, "data/%s", rel);
 	why = bag_path_unsafe(p.buf);
 	vl_buf_release(&p);
@@ -719,6 +731,27 @@ parent_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+/* 1 when the new path (not yet existing) would lie inside src: bagging
+ * would then copy its own output. */
+static int
+lies_inside(const char *src, const char *path)
+{
+	char *parent = parent_of(path), *rs = NULL, *rp = NULL;
+	int inside = 0;
+
+	if (parent && (rs = realpath(src, NULL)) &&
+	    (rp = realpath(parent, NULL))) {
+		size_t n = strlen(rs);
+
+		inside = !strncmp(rp, rs, n) &&
+			 (rp[n] == '\0' || rp[n] == '/' || n == 1);
+	}
+	free(parent);
+	free(rs);
+	free(rp);
+	return inside;
+}
+
 static int
 create_into(struct cctx *c, const char *dest, struct vl_err *err)
 {
@@ -731,6 +764,13 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 		free(parent);
 		return vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
 				  dest);
+	}
+	if (lies_inside(c->src, dest)) {
+		free(parent);
+		return vl_err_set(err, VL_E_INVAL,
+				  "'%s' lies inside '%s': the bag would "
+				  "contain itself",
+				  dest, c->src);
 	}
 	if (!parent || vl_buf_addf(&tmpl, "%s.vellum-XXXXXX", dest) < 0) {
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
@@ -854,8 +894,18 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 	c->bagfd = c->srcfd;
 	if ((rc = build(c, err)) < 0)
 		goto undo;
-	if (syncfs(c->srcfd) < 0)
-		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+	/* The payload was only renamed: syncing the two directories makes
+	 * the moves durable (the tag files were synced as written). */
+	{
+		int dfd =
+			openat(c->srcfd, "data",
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (dfd < 0 || fsync(dfd) < 0 || fsync(c->srcfd) < 0)
+			rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+		if (dfd >= 0)
+			close(dfd);
+	}
 	goto out;
 undo:
 	/* Put the source back as it was. */
@@ -901,6 +951,7 @@ bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
 	int rc;
 
 	memset(&c, 0, sizeof(c));
+	c.src = src;
 	c.o = o;
 	c.algs = o->algs ? o->algs : FIX_ALG_BIT(FIX_SHA512);
 	c.bagfd = -1;
@@ -961,6 +1012,13 @@ bag_create_archive(const char *src, const char *archive, int format,
 	if (access(arc.buf, F_OK) == 0) {
 		rc = vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
 				arc.buf);
+		goto out;
+	}
+	if (lies_inside(src, arc.buf)) {
+		rc = vl_err_set(err, VL_E_INVAL,
+				"'%s' lies inside '%s': the bag would contain "
+				"itself",
+				arc.buf, src);
 		goto out;
 	}
 	vl_buf_addf(&tmpl, "%.*s.vellum-XXXXXX", (int)(base - arc.buf),

@@ -137,6 +137,15 @@ start_job(struct fetcher *fe, CURLM *multi, struct job *j)
 	j->got = 0;
 	j->too_large = 0;
 	j->restarted = 0;
+	if (j->it->length > 0 && j->start == (uint64_t)j->it->length) {
+		/* An earlier run got it all: only verify. */
+		close(j->fd);
+		j->fd = -1;
+		return 1;
+	}
+	j->got = 0;
+	j->too_large = 0;
+	j->restarted = 0;
 	j->errbuf[0] = '\0';
 	if (!(j->curl = curl_easy_init()))
 		return -1;
@@ -249,22 +258,14 @@ schedule_retry(struct fetcher *fe, struct job *j)
 	j->not_before = now_s() + (double)base * (double)(1u << shift) / 1000;
 }
 
+/* What to do once a transfer ended with cc (HTTP code): keep the file,
+ * retry, or give up. */
 static void
-transfer_done(struct fetcher *fe, CURLM *multi, struct job *j, CURLcode cc)
+after_transfer(struct fetcher *fe, struct job *j, CURLcode cc, long code)
 {
 	unsigned retries = fe->o && fe->o->retries ? fe->o->retries : 3;
-	long code = 0;
 	int r;
 
-	curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_multi_remove_handle(multi, j->curl);
-	curl_easy_cleanup(j->curl);
-	j->curl = NULL;
-	if (fsync(j->fd) < 0 && cc == CURLE_OK)
-		cc = CURLE_WRITE_ERROR;
-	close(j->fd);
-	j->fd = -1;
-	fe->bytes += j->got;
 	if (j->too_large || cc == CURLE_FILESIZE_EXCEEDED) {
 		char want[24];
 
@@ -319,6 +320,23 @@ transfer_done(struct fetcher *fe, CURLM *multi, struct job *j, CURLcode cc)
 	schedule_retry(fe, j);
 }
 
+static void
+transfer_done(struct fetcher *fe, CURLM *multi, struct job *j, CURLcode cc)
+{
+	long code = 0;
+
+	curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_multi_remove_handle(multi, j->curl);
+	curl_easy_cleanup(j->curl);
+	j->curl = NULL;
+	if (fsync(j->fd) < 0 && cc == CURLE_OK)
+		cc = CURLE_WRITE_ERROR;
+	close(j->fd);
+	j->fd = -1;
+	fe->bytes += j->got;
+	after_transfer(fe, j, cc, code);
+}
+
 static int
 run(struct fetcher *fe, struct vl_err *err)
 {
@@ -347,14 +365,19 @@ run(struct fetcher *fe, struct vl_err *err)
 				continue;
 			}
 			j->attempts++;
-			if (start_job(fe, multi, j) < 0) {
+			switch (start_job(fe, multi, j)) {
+			case 0: active++; break;
+			case 1:
+				after_transfer(fe, j, CURLE_OK, 0);
+				left -= j->state == J_DONE;
+				break;
+			default:
 				rc = vl_err_sys(err, VL_E_IO,
 						"cannot start downloading "
 						"'%s'",
 						j->f->path);
 				goto out;
 			}
-			active++;
 		}
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &q))) {

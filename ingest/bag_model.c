@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <utf8proc.h>
@@ -1200,6 +1202,24 @@ check_every_manifest(struct bag *b, struct bag_file *f)
 	vl_buf_release(&missing);
 }
 
+/* A listed path that is a directory of the bag (directory mode). */
+static int
+is_directory(struct bag *b, const char *path)
+{
+	struct vl_err e;
+	struct stat st;
+	int fd, dir;
+
+	if (b->rootfd < 0)
+		return 0;
+	fd = bag_open_beneath(b->rootfd, path, O_PATH, 0, &e);
+	if (fd < 0)
+		return 0;
+	dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	return dir;
+}
+
 static void
 check_file(struct bag *b, struct bag_file *f, enum bag_mode mode)
 {
@@ -1217,7 +1237,11 @@ check_file(struct bag *b, struct bag_file *f, enum bag_mode mode)
 			    f->path, 0, NULL, NULL,
 			    "listed in fetch.txt but in no payload manifest");
 	}
-	if (f->listed && !f->on_disk) {
+	if (f->listed && !f->on_disk && is_directory(b, f->path)) {
+		bag_problem(b, BAG_ERROR, "manifest-directory", R_MANIFEST,
+			    f->path, 0, NULL, NULL,
+			    "is a directory; manifests list files only");
+	} else if (f->listed && !f->on_disk) {
 		if (f->in_fetch)
 			bag_problem(b, BAG_ERROR, "not-fetched", R_COMPLETE,
 				    f->path, 0, NULL, NULL,

@@ -242,8 +242,8 @@ check_info(struct bag *b, json_t *spec)
 		if (!count && json_bool(s, "required", 0)) {
 			vl_buf_addf(&msg, "bag-info must have %s", label);
 			perr(b, "profile-info-required",
-			     b->info_name ? b->info_name : "bag-info.txt",
-			     label, NULL, msg.buf);
+			     b->info_name ? b->info_name : "bag-info.txt", NULL,
+			     NULL, msg.buf);
 		} else if (count > 1 && !json_bool(s, "repeatable", 1)) {
 			vl_buf_reset(&msg);
 			vl_buf_addf(&msg, "%s may appear only once", label);
