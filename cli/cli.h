@@ -52,6 +52,7 @@ extern const struct cli_cmd cmd_show;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_delete;
+extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_help;
 /* clang-format on */
 

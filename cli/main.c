@@ -19,6 +19,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_export,
 	&cmd_delete,
 	&cmd_doctor,
+	&cmd_audit,
 	&cmd_help,
 	NULL,
 	/* clang-format on */
