@@ -1081,6 +1081,10 @@ feed(struct audit *a, struct sel *sel, struct vl_err *err)
 		}
 		a->started++;
 		a->started_bytes += obj->bytes;
+		/* The tag files were read during the load: they count
+		 * against --rate too. */
+		if (o->rate)
+			throttle(a, obj->in_memory_bytes);
 		if ((rc = submit_object(a, obj, err)) < 0 ||
 		    (rc = service(a, 0, err)) < 0)
 			return rc;
@@ -1143,7 +1147,10 @@ fix_audit_run(struct repo *r, const struct fix_audit_opts *o,
 	}
 	a.watcher_up = 1;
 	rc = feed(&a, &sel, err);
-	if (rc < 0 || stopping(&a))
+	/* Time and signals cut reading short; the other budgets only stop
+	 * taking objects, and what was taken is finished. */
+	if (rc < 0 || stopping(&a) == FIX_STOP_SIGNAL ||
+	    stopping(&a) == FIX_STOP_TIME)
 		fix_engine_cancel(a.eng);
 	fix_engine_finish(a.eng, NULL);
 	s->stopped_by = (enum fix_stop)stopping(&a);
