@@ -453,6 +453,27 @@ notify(struct cli *cli, struct opts *op, const struct fix_audit_summary *s,
 	}
 }
 
+static void
+print_notes(json_t *notes)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(notes); i++) {
+		json_t *n = json_array_get(notes, i);
+
+		if (json_is_true(json_object_get(n, "ok")))
+			printf("alert sent: %s to %s\n",
+			       json_string_value(json_object_get(n, "channel")),
+			       json_string_value(json_object_get(n, "target")));
+		else
+			printf("alert NOT delivered (recorded): %s to %s: %s\n",
+			       json_string_value(json_object_get(n, "channel")),
+			       json_string_value(json_object_get(n, "target")),
+			       json_string_value(
+				       json_object_get(n, "message")));
+	}
+}
+
 struct dry {
 	struct cli *cli;
 	json_t *arr;
@@ -542,10 +563,11 @@ do_run(struct cli *cli, struct opts *op)
 	if (cli->json)
 		cli_json_out(summary);
 	else {
-		if (!op->csv && !cli->quiet)
+		/* -q: silent unless something failed (cron mails output). */
+		if (!op->csv && (!cli->quiet || s.failed_objects))
 			print_summary(stdout, &s, &o);
-		else if (!op->csv && s.failed_objects)
-			print_summary(stdout, &s, &o);
+		if (!op->csv)
+			print_notes(notes);
 		json_decref(summary);
 	}
 	json_decref(o.failures);

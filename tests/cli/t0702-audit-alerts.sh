@@ -63,6 +63,7 @@ run -r repo audit --notify "$url"
 expect_rc "a 500 answer leaves the exit status alone" 1
 same "three attempts" "$(grep -c '^POST ' bodies)" 3
 expect_err "the warning gives the status" "answered HTTP 500 \\(after 3 attempts\\)"
+expect_out "the summary says the alert was not delivered" "^alert NOT delivered \\(recorded\\): webhook to $url: .*HTTP 500"
 stop_hook
 
 # The configuration key, and --no-notify.
