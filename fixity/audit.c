@@ -97,11 +97,7 @@ fix_stop_name(enum fix_stop s)
 unsigned
 fix_audit_shard_of(const char *id, unsigned n)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-	return n ? (unsigned)(h % n) + 1 : 1;
+	return n ? (unsigned)(audit_fnv1a(id) % n) + 1 : 1;
 }
 
 static void

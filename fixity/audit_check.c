@@ -88,8 +88,8 @@ audit_obj_free(struct aobj *o)
 	free(o);
 }
 
-static uint64_t
-hash_path(const char *s)
+uint64_t
+audit_fnv1a(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -107,7 +107,7 @@ rehash(struct aobj *o)
 	if (!s)
 		return -1;
 	for (i = 0; i < o->nfiles; i++) {
-		k = hash_path(o->files[i].path) & (n - 1);
+		k = audit_fnv1a(o->files[i].path) & (n - 1);
 		while (s[k])
 			k = (k + 1) & (n - 1);
 		s[k] = i + 1;
@@ -126,7 +126,7 @@ file_get(struct aobj *o, const char *path)
 	size_t k;
 
 	if (o->nslots) {
-		k = hash_path(path) & (o->nslots - 1);
+		k = audit_fnv1a(path) & (o->nslots - 1);
 		for (; o->slots[k]; k = (k + 1) & (o->nslots - 1))
 			if (!strcmp(o->files[o->slots[k] - 1].path, path))
 				return &o->files[o->slots[k] - 1];
@@ -152,7 +152,7 @@ file_get(struct aobj *o, const char *path)
 		if (rehash(o) < 0)
 			return NULL;
 	} else {
-		k = hash_path(path) & (o->nslots - 1);
+		k = audit_fnv1a(path) & (o->nslots - 1);
 		while (o->slots[k])
 			k = (k + 1) & (o->nslots - 1);
 		o->slots[k] = o->nfiles;
