@@ -46,14 +46,15 @@ struct cli_cmd {
 /* clang-format off */
 extern const struct cli_cmd cmd_init;
 extern const struct cli_cmd cmd_status;
-extern const struct cli_cmd cmd_events;
-extern const struct cli_cmd cmd_doctor;
 extern const struct cli_cmd cmd_ingest;
 extern const struct cli_cmd cmd_show;
-extern const struct cli_cmd cmd_update;
 extern const struct cli_cmd cmd_list;
+extern const struct cli_cmd cmd_update;
 extern const struct cli_cmd cmd_export;
 extern const struct cli_cmd cmd_delete;
+extern const struct cli_cmd cmd_events;
+extern const struct cli_cmd cmd_audit;
+extern const struct cli_cmd cmd_doctor;
 extern const struct cli_cmd cmd_bag;
 extern const struct cli_cmd cmd_metadata;
 extern const struct cli_cmd cmd_vocab;

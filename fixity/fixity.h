@@ -31,6 +31,7 @@
 #ifndef FIXITY_H
 #define FIXITY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -242,5 +243,178 @@ int fix_manifest_format_line(struct vl_buf *out, const char *hex,
  */
 int fix_manifest_name(const char *name, int *tag, int *alg,
 		      struct vl_buf *alg_name);
+
+/* ---- audits ----
+ *
+ * A fixity audit (fixity/audit*.c) re-reads stored objects through the
+ * storage interface of repo/ and compares every file with the catalog
+ * (files, digests) and with the bag's own manifests and tag manifests
+ * (RFC 8493 sections 2.1.3, 2.2.1 and 3).  Objects are taken oldest-
+ * checked first, within budgets; each finished object is recorded at
+ * once (files.last_checked/last_outcome, objects.last_audit, one PREMIS
+ * "fix" event, a row in audit_results, one row in audit_findings per
+ * problem), so a run stopped by a budget or a signal loses nothing and
+ * the next run continues where it stopped.  docs/audit.md has the rules.
+ *
+ * Threads: fix_audit_run() uses the digest engine's workers internally;
+ * every callback below runs on the calling thread.
+ */
+
+struct repo;   /* repo/repo.h */
+struct json_t; /* jansson's json_t */
+
+/* What one file (or, for extra, one stored entry) was found to be. */
+enum fix_outcome {
+	FIX_OK,
+	FIX_MISMATCH,   /* the catalog and the bag's manifests disagree */
+	FIX_EXTRA,      /* stored, but unknown to the catalog */
+	FIX_UNREADABLE, /* stored, but reading it failed */
+	FIX_ALTERED,    /* content, size or file type changed */
+	FIX_MISSING,    /* in the catalog, not in storage */
+};
+/* "ok", "mismatch", "extra", "unreadable", "altered", "missing". */
+const char *fix_outcome_name(enum fix_outcome o);
+
+/* One problem with one file.  Strings are borrowed. */
+struct fix_finding {
+	const char *path;
+	enum fix_outcome outcome;
+	const char *algorithm; /* the digest that differs, or NULL */
+	const char *expected;  /* its reference value (catalog/manifest) */
+	const char *found;     /* the digest of the stored bytes */
+	const char *detail;    /* what differs, in words */
+	int repaired;          /* restored from the replica (--repair-from) */
+};
+
+/* One object's check, as recorded.  Strings are borrowed. */
+struct fix_object_result {
+	const char *object_id;
+	const char *checked; /* time of the check */
+	int failed;          /* at least one finding */
+	int complete;        /* 0: a stop cut the check short */
+	uint64_t files, bytes;
+	size_t n_findings;
+	const struct fix_finding *findings;
+	const char *event_uuid; /* the PREMIS fixity check event */
+};
+
+enum fix_stop {
+	FIX_STOP_NONE,
+	FIX_STOP_TIME,    /* --max-time */
+	FIX_STOP_BYTES,   /* --max-bytes */
+	FIX_STOP_OBJECTS, /* --max-objects */
+	FIX_STOP_SIGNAL,  /* *stop was set (SIGINT, SIGTERM) */
+};
+/* "", "max-time", "max-bytes", "max-objects", "signal". */
+const char *fix_stop_name(enum fix_stop s);
+
+struct fix_audit_opts {
+	/* Selection (all active stored objects when none is given). */
+	const char *const *ids; /* n_ids identifiers */
+	size_t n_ids;
+	const char *collection; /* this collection and those below it */
+	uint64_t older_than;    /* not checked for this many seconds */
+	unsigned shard, shards; /* shard 1..shards of a deterministic split;
+				   shards = 0: no split */
+	/* Budgets (0 = none). */
+	uint64_t max_time;       /* seconds */
+	uint64_t max_bytes;      /* objects taken while their total fits */
+	uint64_t max_objects;    /* objects */
+	uint64_t rate;           /* bytes per second, averaged */
+	unsigned threads;        /* hashing threads; 0 = online CPUs */
+	const char *repair_from; /* replica directory, or NULL */
+	/* Set (by a signal handler) to stop: finished objects are kept. */
+	volatile sig_atomic_t *stop;
+	/* Called for each recorded object (after its commit). */
+	void (*on_object)(void *ctx, const struct fix_object_result *r);
+	/* Called now and then with the bytes read so far. */
+	void (*on_progress)(void *ctx, uint64_t objects, uint64_t bytes);
+	void *ctx;
+};
+
+struct fix_audit_summary {
+	int64_t audit_id;
+	char started[VL_TIME_LEN], finished[VL_TIME_LEN];
+	char scope[512];
+	uint64_t objects, files, bytes;
+	uint64_t failed_objects, failed_files, repaired_files;
+	uint64_t skipped; /* changed by an ingest while being read */
+	double seconds;
+	enum fix_stop stopped_by;
+};
+
+/*
+ * Runs an audit: records an audit-run row (table audits), checks the
+ * selected objects and records each as it finishes.  Findings are not
+ * errors: the return is 0 when the audit ran (look at
+ * s->failed_objects), negative when it could not (no such --id, the
+ * catalog failing).  VL_E_NOTFOUND names an unknown or deleted --id.
+ */
+int fix_audit_run(struct repo *r, const struct fix_audit_opts *o,
+		  struct fix_audit_summary *s, struct vl_err *err);
+
+/* The selection in order, without reading anything: cb gets each object
+ * with its last check (NULL: never) and catalog payload bytes; returning
+ * non-zero stops.  Applies --shard and --max-objects. */
+int fix_audit_select(struct repo *r, const struct fix_audit_opts *o,
+		     int (*cb)(void *ctx, const char *id,
+			       const char *last_audit, uint64_t bytes),
+		     void *ctx, struct vl_err *err);
+
+/* 1-based shard of id among n (FNV-1a 64 of the id's bytes mod n, + 1). */
+unsigned fix_audit_shard_of(const char *id, unsigned n);
+
+/* Creates the audit tables if missing (docs/catalog.md, "Audit
+ * tables").  Every fix_audit_* function calls it itself. */
+int fix_audit_schema(struct repo *r, struct vl_err *err);
+
+/*
+ * Reports as JSON (*out, caller json_decref()s):
+ *  history: the object's recorded checks, newest first, with their
+ *  findings, and its files' current state;
+ *  health: share of objects/bytes checked in the last `since` seconds,
+ *  the oldest check, never-checked objects, open failures (objects whose
+ *  last check failed, with their files), the last audit runs and failed
+ *  notifications.
+ */
+int fix_audit_history(struct repo *r, const char *id, struct json_t **out,
+		      struct vl_err *err);
+int fix_audit_health(struct repo *r, uint64_t since, struct json_t **out,
+		     struct vl_err *err);
+
+struct fix_prune_report {
+	uint64_t objects, kept, pruned, events;
+};
+/*
+ * Compacts the success history: per object keeps every failed check,
+ * the first check, the first success after a failure and the `keep`
+ * most recent successes; removes the other audit_results rows and their
+ * PREMIS events (repo_event_prune(), so the event chain still verifies).
+ * dry_run counts without removing.
+ */
+int fix_audit_prune(struct repo *r, unsigned keep, int dry_run,
+		    struct fix_prune_report *rep, struct vl_err *err);
+
+/* ---- audit alerts and locking ---- */
+
+/* POSTs body (JSON) to url (http or https only) with timeouts, retrying
+ * network errors, 429 and 5xx up to `attempts` times in all.  0 on a 2xx
+ * answer; VL_E_NET with the reason otherwise. */
+int fix_notify_webhook(const char *url, const char *body, unsigned attempts,
+		       struct vl_err *err);
+/* Mails subject/body to the comma-separated addresses through the local
+ * sendmail ($VELLUM_SENDMAIL, else /usr/sbin/sendmail or
+ * /usr/lib/sendmail), run with fork/execve.  VL_E_NOTFOUND when there is
+ * none; VL_E_NET when it fails. */
+int fix_notify_mail(const char *to, const char *subject, const char *body,
+		    struct vl_err *err);
+/* Records a notification attempt of an audit (table audit_notices). */
+int fix_audit_notice(struct repo *r, int64_t audit_id, const char *channel,
+		     const char *target, int ok, const char *message,
+		     struct vl_err *err);
+
+/* Takes the repository's audit lock (REPO/audit.lock, flock) without
+ * waiting: *fd holds it until closed.  VL_E_BUSY names the holder. */
+int fix_audit_lock(struct repo *r, int *fd, struct vl_err *err);
 
 #endif

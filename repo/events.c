@@ -239,6 +239,35 @@ col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/* Rows pruned from the chain; created by the first prune. */
+static const char prune_schema[] =
+	"CREATE TABLE IF NOT EXISTS event_prunes("
+	"  seq INTEGER PRIMARY KEY, prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL, pruned TEXT NOT NULL)";
+
+static int
+have_prunes(struct repo *r)
+{
+	sqlite3_stmt *st;
+	int yes;
+
+	if (repo_prepare(r, &st,
+			 "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+			 " AND name = 'event_prunes'",
+			 NULL) < 0)
+		return 0;
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/*
+ * Walks events and pruned rows together in seq order.  A present event
+ * must chain to the one before and hash to its stored hash; a pruned row
+ * (its content is gone) must chain to the one before, and its recorded
+ * hash carries the chain on.  So removing a row without recording it,
+ * or recording it wrongly, still breaks the chain.
+ */
 int
 repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err)
 {
@@ -246,25 +275,41 @@ repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err)
 	const char *fields[11];
 	sqlite3_stmt *st;
 	int64_t n = 0;
-	int rc, i;
+	int rc, i, pruned;
 
-	if ((rc = repo_prepare(r, &st,
-			       "SELECT prev_hash, uuid, object_id, file_path,"
+	if ((rc = repo_prepare(
+		     r, &st,
+		     have_prunes(r)
+			     ? "SELECT prev_hash, uuid, object_id, file_path,"
 			       " type, datetime, outcome, detail,"
-			       " outcome_detail, agent, agent_user, hash, seq"
-			       " FROM events ORDER BY seq",
-			       err)) < 0)
+			       " outcome_detail, agent, agent_user, hash, seq,"
+			       " 0 FROM events UNION ALL SELECT prev_hash,"
+			       " NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+			       " NULL, NULL, NULL, hash, seq, 1 FROM"
+			       " event_prunes ORDER BY 13"
+			     : "SELECT prev_hash, uuid, object_id, file_path,"
+			       " type, datetime, outcome, detail,"
+			       " outcome_detail, agent, agent_user, hash, seq,"
+			       " 0 FROM events ORDER BY seq",
+		     err)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (i = 0; i < 11; i++)
 			fields[i] = col(st, i);
+		pruned = sqlite3_column_int(st, 13);
 		if (!fields[0] || strcmp(fields[0], prev) != 0) {
 			rc = vl_err_set(err, VL_E_CHECK,
 					"event log broken at event %lld (%s):"
 					" previous event missing or changed",
 					sqlite3_column_int64(st, 12),
-					fields[1] ? fields[1] : "?");
+					fields[1] ? fields[1]
+					: pruned  ? "pruned"
+						  : "?");
 			goto out;
+		}
+		if (pruned) {
+			snprintf(prev, sizeof(prev), "%s", col(st, 11));
+			continue;
 		}
 		event_hash(hash, fields);
 		if (!col(st, 11) || strcmp(hash, col(st, 11)) != 0) {
@@ -283,5 +328,71 @@ out:
 	sqlite3_finalize(st);
 	if (count)
 		*count = n;
+	return rc;
+}
+
+static int
+exec_sql(struct repo *r, const char *sql, struct vl_err *err)
+{
+	char *msg = NULL;
+	int rc = 0;
+
+	if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		rc = vl_err_set(err, VL_E_DB, "event log: %s",
+				msg ? msg : sqlite3_errmsg(r->db));
+	sqlite3_free(msg);
+	return rc;
+}
+
+int
+repo_event_prune(struct repo *r, const int64_t *seqs, size_t n,
+		 struct vl_err *err)
+{
+	sqlite3_stmt *keep = NULL, *del = NULL;
+	char now[VL_TIME_LEN];
+	int own = sqlite3_get_autocommit(r->db);
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (own && (rc = repo_begin(r, err)) < 0)
+		return rc;
+	vl_time_now(now);
+	/* The trigger lets DELETE through only while this setting is 'yes':
+	 * it is set and cleared inside this transaction, so no other
+	 * connection ever sees it. */
+	if ((rc = exec_sql(r, prune_schema, err)) < 0 ||
+	    (rc = repo_setting_set(r, "allow_event_prune", "yes", err)) < 0 ||
+	    (rc = repo_prepare(r, &keep,
+			       "INSERT INTO event_prunes(seq, prev_hash, hash,"
+			       " pruned) SELECT seq, prev_hash, hash, ?2 FROM"
+			       " events WHERE seq = ?1",
+			       err)) < 0 ||
+	    (rc = repo_prepare(r, &del, "DELETE FROM events WHERE seq = ?",
+			       err)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(keep, 1, seqs[i]);
+		sqlite3_bind_text(keep, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(del, 1, seqs[i]);
+		if (sqlite3_step(keep) != SQLITE_DONE ||
+		    sqlite3_step(del) != SQLITE_DONE) {
+			rc = repo_db_err(r->db, err, "event log");
+			goto out;
+		}
+		sqlite3_reset(keep);
+		sqlite3_reset(del);
+	}
+	rc = repo_setting_set(r, "allow_event_prune", "no", err);
+out:
+	sqlite3_finalize(keep);
+	sqlite3_finalize(del);
+	if (own) {
+		if (rc == 0)
+			rc = repo_commit(r, err);
+		if (rc < 0)
+			repo_rollback(r);
+	}
 	return rc;
 }

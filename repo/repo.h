@@ -143,8 +143,16 @@ const char *repo_outcome_name(enum repo_outcome o);
  * environment.  Fills uuid_out (37 bytes) if not NULL. */
 int repo_event_add(struct repo *r, const struct repo_event *ev, char *uuid_out,
 		   struct vl_err *err);
-/* Recomputes the hash chain; VL_E_CHECK naming the first broken event. */
+/* Recomputes the hash chain; VL_E_CHECK naming the first broken event.
+ * Events removed by repo_event_prune() are bridged by their recorded
+ * (seq, prev_hash, hash); count is the number of events present. */
 int repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err);
+/* Removes the events with the given seq numbers (n of them), keeping
+ * each one's (seq, prev_hash, hash) in table event_prunes so the chain
+ * still verifies.  Runs inside the caller's transaction if one is open.
+ * The deletion trigger allows it only inside this call. */
+int repo_event_prune(struct repo *r, const int64_t *seqs, size_t n,
+		     struct vl_err *err);
 
 /* ---- storage ----
  *
@@ -244,6 +252,15 @@ int repo_store_list_objects(struct repo *r,
 			    int (*cb)(void *ctx, const char *key), void *ctx,
 			    struct vl_err *err);
 int repo_store_exists(struct repo *r, const char *key);
+/* Replaces (or creates) one stored file of an object with the bytes of
+ * src_fd from its start: written to a temporary file beside it, fsync'd,
+ * renamed over the old entry (a file or a planted symlink), directory
+ * fsync'd.  Missing directories on the way are created; a symlink on the
+ * way is refused (VL_E_UNSAFE).  For restoring a damaged file from a
+ * replica; never for changing an object (that is a stage's job). */
+int repo_store_replace_file(struct repo *r, const char *key,
+			    const char *relpath, int src_fd,
+			    struct vl_err *err);
 /* Removes a stored object: moved to the trash in one rename, then
  * deleted. */
 int repo_store_delete(struct repo *r, const char *key, struct vl_err *err);

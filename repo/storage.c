@@ -882,6 +882,137 @@ repo_store_list_objects(struct repo *r, int (*cb)(void *ctx, const char *key),
 	return rc;
 }
 
+/* ---- restoring one file ---- */
+
+/* Opens (creating when missing) the directories of relpath below base,
+ * never through a symlink; returns the parent's fd, *leaf its name. */
+static int
+make_parent(const char *base, const char *relpath, const char **leaf,
+	    struct vl_err *err)
+{
+	char comp[256];
+	const char *p = relpath, *slash;
+	int fd, next;
+
+	if ((fd = vl_mkdirs(base, 0755, err)) < 0)
+		return fd;
+	fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", base);
+	while ((slash = strchr(p, '/'))) {
+		if ((size_t)(slash - p) >= sizeof(comp)) {
+			close(fd);
+			return vl_err_set(err, VL_E_INVAL,
+					  "name too long in '%s'", relpath);
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			close(fd);
+			return vl_err_sys(err, VL_E_IO, "cannot create '%s'",
+					  relpath);
+		}
+		next = openat(fd, comp,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (next < 0)
+			return vl_err_sys(err,
+					  errno == ELOOP || errno == ENOTDIR
+						  ? VL_E_UNSAFE
+						  : VL_E_IO,
+					  "cannot open '%s'", relpath);
+		fd = next;
+		p = slash + 1;
+	}
+	*leaf = p;
+	return fd;
+}
+
+static int
+copy_fd(int dst, int src)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	if (lseek(src, 0, SEEK_SET) < 0)
+		return -1;
+	while ((n = read(src, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (off = 0; off < n; off += w) {
+			w = write(dst, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int
+repo_store_replace_file(struct repo *r, const char *key, const char *relpath,
+			int src_fd, struct vl_err *err)
+{
+	struct vl_buf base = VL_BUF_INIT;
+	char tmp[64], rnd[17];
+	const char *leaf = NULL;
+	int dfd = -1, fd = -1, rc;
+
+	if ((rc = vl_path_check(relpath, err)) < 0 ||
+	    (rc = key_path(&base, r, key, err)) < 0)
+		goto out;
+	if ((dfd = make_parent(base.buf, relpath, &leaf, err)) < 0) {
+		rc = dfd;
+		goto out;
+	}
+	if (random_hex(rnd, 8) < 0) {
+		rc = vl_err_set(err, VL_E_IO, "no random bytes");
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), ".vellum-restore.%s", rnd);
+	fd = openat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = vl_err_sys(err, VL_E_IO,
+				"cannot create a file beside '%s'", relpath);
+		goto out;
+	}
+	if (copy_fd(fd, src_fd) < 0 || fsync(fd) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", relpath);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", relpath);
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dfd, tmp, dfd, leaf) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot replace '%s'", relpath);
+		goto fail;
+	}
+	if (fsync(dfd) < 0)
+		rc = vl_err_sys(err, VL_E_IO,
+				"cannot sync the directory of '%s'", relpath);
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlinkat(dfd, tmp, 0);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	vl_buf_release(&base);
+	return rc;
+}
+
 int
 repo_store_delete(struct repo *r, const char *key, struct vl_err *err)
 {
