@@ -43,6 +43,8 @@ struct cli_cmd {
 
 /* Every subcommand, defined in its cmd_*.c file. */
 extern const struct cli_cmd cmd_init, cmd_status, cmd_help;
+extern const struct cli_cmd cmd_serve;
+extern const struct cli_cmd cmd_oai;
 
 const struct cli_cmd *cli_find_cmd(const char *name);
 void cli_print_help(const struct cli_cmd *cmd, FILE *out);

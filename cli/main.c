@@ -9,10 +9,7 @@
 #include "cli.h"
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_init,
-	&cmd_status,
-	&cmd_help,
-	NULL,
+	&cmd_init, &cmd_status, &cmd_serve, &cmd_oai, &cmd_help, NULL,
 };
 
 static const char main_usage[] =
