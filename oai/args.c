@@ -186,8 +186,13 @@ oai_id_encode(struct vl_buf *out, const char *ns, const char *local)
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
-	if (vl_buf_addf(out, "oai:%s:", ns) < 0)
+	if (vl_buf_adds(out, "oai:") < 0 || vl_buf_adds(out, ns) < 0 ||
+	    vl_buf_addch(out, ':') < 0)
 		return VL_E_NOMEM;
+	for (p = (const unsigned char *)local; id_char(*p); p++)
+		;
+	if (!*p) /* nothing to escape, the common case */
+		return vl_buf_adds(out, local);
 	for (p = (const unsigned char *)local; *p; p++) {
 		char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
 

@@ -141,9 +141,18 @@ enum stmt_id {
 	" (o.status = 'deleted' OR m.xml IS NOT NULL)"
 #define LI_HEAD \
 	"SELECT o.id, o.datestamp, o.status FROM objects o" LIST_WHERE IN_FORMAT
+/* The list size counts every object in the range (an index-only scan of
+ * objects_oai), not only those with the format: checking each record's
+ * metadata row would read the whole metadata table.  The two agree
+ * whenever every metadata version holds every format, as the Metadata
+ * module writes them; otherwise completeListSize is the estimate §3.5
+ * allows, and the last page always states the exact size. */
 #define COUNT_HEAD                                               \
 	"SELECT count(*) FROM objects o WHERE o.datestamp >= ?2" \
-	" AND o.datestamp <= ?3 AND" IN_FORMAT
+	" AND o.datestamp <= ?3"
+#define COUNT_SET                                                    \
+	" AND o.id IN (SELECT c.object_id FROM object_collections c" \
+	"  WHERE c.spec = ?4 OR (c.spec > ?4 || ':' AND c.spec < ?4 || ';'))"
 
 static const char *const stmt_sql[N_STMT] = {
 	[Q_RANGE] = "SELECT (SELECT min(datestamp) FROM objects),"
@@ -170,7 +179,7 @@ static const char *const stmt_sql[N_STMT] = {
 	[Q_LI] = LI_HEAD LIST_ORDER,
 	[Q_LI_SET] = LI_HEAD IN_SET LIST_ORDER,
 	[Q_COUNT] = COUNT_HEAD,
-	[Q_COUNT_SET] = COUNT_HEAD IN_SET,
+	[Q_COUNT_SET] = COUNT_HEAD COUNT_SET,
 };
 
 struct count_entry {
@@ -199,8 +208,13 @@ oai_db_open(struct oai_db **out, const char *catalog_path, struct vl_err *err)
 	d->data_version = -1;
 	if ((rc = repo_catalog_open(&d->db, catalog_path, 0, err)) < 0)
 		goto fail;
-	/* The provider never writes: make any attempt an error. */
-	if (sqlite3_exec(d->db, "PRAGMA query_only = 1", NULL, NULL, &msg)) {
+	/* The provider never writes: make any attempt an error.  A list
+	 * page touches ~700 catalog pages (index, objects, metadata, sets,
+	 * each at a random place): an 8 MiB cache keeps a repeated page in
+	 * memory, where the 2 MiB default thrashes. */
+	if (sqlite3_exec(d->db,
+			 "PRAGMA query_only = 1; PRAGMA cache_size = -8192",
+			 NULL, NULL, &msg)) {
 		rc = vl_err_set(err, VL_E_DB, "catalog '%s': %s", catalog_path,
 				msg ? msg : "cannot set query_only");
 		sqlite3_free(msg);
@@ -459,7 +473,7 @@ struct oai_response {
 	sqlite3_stmt *rows;
 	const struct format *fmt;
 	struct oai_token tok; /* query, then position of the last entry */
-	int continuation, has_sets;
+	int continuation, has_sets, list_open;
 	unsigned emitted;
 	struct vl_buf tmp;
 };
@@ -491,8 +505,9 @@ add_esc(struct oai_response *rs, const char *s)
 static int
 add_elem(struct oai_response *rs, const char *name, const char *text)
 {
-	if (vl_buf_addf(&rs->out, "<%s>", name) < 0 || add_esc(rs, text) < 0 ||
-	    vl_buf_addf(&rs->out, "</%s>", name) < 0)
+	if (add(rs, "<") < 0 || add(rs, name) < 0 || add(rs, ">") < 0 ||
+	    add_esc(rs, text) < 0 || add(rs, "</") < 0 || add(rs, name) < 0 ||
+	    add(rs, ">") < 0)
 		return VL_E_NOMEM;
 	return 0;
 }
@@ -737,6 +752,8 @@ begin(struct oai_response *rs, struct vl_err *err)
 static void
 end_txn(struct oai_response *rs)
 {
+	if (!rs->d)
+		return;
 	if (rs->rows) {
 		sqlite3_reset(rs->rows);
 		rs->rows = NULL;
@@ -1162,7 +1179,6 @@ list_size(struct oai_response *rs, const char *min, const char *max,
 		vl_buf_release(&key);
 		return VL_E_DB;
 	}
-	bind_text(st, 1, t->prefix);
 	bind_text(st, 2, t->from);
 	bind_text(st, 3, t->until);
 	if (t->set)
@@ -1193,7 +1209,8 @@ list_start(struct oai_response *rs, struct vl_err *err)
 		if (!(st = stmt(rs->d, Q_LIST_SETS, err)))
 			return VL_E_DB;
 		bind_text(st, 1, rs->tok.pos_id ? rs->tok.pos_id : "");
-		sqlite3_bind_int64(st, 2, (int64_t)rs->p->page_size + 1);
+		sqlite3_bind_int64(
+			st, 2, (int64_t)(rs->p->page_size - rs->emitted) + 1);
 	} else {
 		if (v == OAI_LIST_RECORDS)
 			id = rs->tok.set ? Q_LR_SET : Q_LR;
@@ -1209,7 +1226,8 @@ list_start(struct oai_response *rs, struct vl_err *err)
 		if (rs->tok.set)
 			bind_text(st, 4, rs->tok.set);
 		bind_text(st, 5, rs->tok.pos_id ? rs->tok.pos_id : "");
-		sqlite3_bind_int64(st, 6, (int64_t)rs->p->page_size + 1);
+		sqlite3_bind_int64(
+			st, 6, (int64_t)(rs->p->page_size - rs->emitted) + 1);
 	}
 	rs->rows = st;
 	rc = sqlite3_step(st);
@@ -1343,27 +1361,52 @@ list_end(struct oai_response *rs, int more, struct vl_err *err)
 	return add_tail(rs);
 }
 
-/* Writes rows until about CHUNK bytes are pending or the page ends. */
+/*
+ * Writes rows until about CHUNK bytes are pending or the page ends.  Each
+ * call reads in a transaction of its own and continues strictly after
+ * the last entry written, exactly as the next page continues after a
+ * resumptionToken: no catalog connection or snapshot is held while the
+ * client reads, and a record changed meanwhile is never sent twice.
+ */
 static int
 produce_rows(struct oai_response *rs, struct vl_err *err)
 {
 	int rc;
 
-	while (rs->out.len < CHUNK) {
+	if ((rc = begin(rs, err)) < 0 || (rc = list_start(rs, err)) < 0)
+		return rc;
+	if (!rc) {
+		if (rs->list_open)
+			return list_end(rs, 0, err);
+		/* Every entry vanished since the request was checked. */
+		end_txn(rs);
+		if (add_error(rs, "noRecordsMatch",
+			      "no records match these arguments") < 0)
+			return VL_E_NOMEM;
+		return add_tail(rs);
+	}
+	if (!rs->list_open) {
+		if (vl_buf_addf(&rs->out, "<%s>\n", list_elem(rs->tok.verb)) <
+		    0)
+			return VL_E_NOMEM;
+		rs->list_open = 1;
+	}
+	for (;;) {
 		if ((rc = add_row(rs, err)) < 0)
 			return rc;
 		rs->emitted++;
 		rc = sqlite3_step(rs->rows);
-		if (rc == SQLITE_ROW) {
-			if (rs->emitted == rs->p->page_size)
-				return list_end(rs, 1, err);
-			continue;
-		}
-		if (rc != SQLITE_DONE)
+		if (rc == SQLITE_DONE)
+			return list_end(rs, 0, err);
+		if (rc != SQLITE_ROW)
 			return repo_db_err(rs->d->db, err, "catalog");
-		return list_end(rs, 0, err);
+		if (rs->emitted == rs->p->page_size)
+			return list_end(rs, 1, err);
+		if (rs->out.len >= CHUNK) {
+			end_txn(rs);
+			return 0;
+		}
 	}
-	return 0;
 }
 
 static int
@@ -1428,8 +1471,8 @@ do_list(struct oai_response *rs, const struct req *q, time_t now,
 					 ? "no records remain in this list"
 					 : "no records match these arguments");
 	}
-	if (vl_buf_addf(&rs->out, "<%s>\n", list_elem(t->verb)) < 0)
-		return VL_E_NOMEM;
+	/* Not empty: the rows are read as the client takes them. */
+	end_txn(rs);
 	rs->state = S_ROWS;
 	return 0;
 }
@@ -1527,6 +1570,7 @@ finish:
 			goto nomem;
 	}
 	oai_args_release(&q.args);
+	rs->d = NULL;
 	*out = rs;
 	return 0;
 nomem:
@@ -1538,12 +1582,13 @@ fail:
 }
 
 ssize_t
-oai_response_read(struct oai_response *rs, char *buf, size_t max,
-		  struct vl_err *err)
+oai_response_read(struct oai_response *rs, struct oai_db *d, char *buf,
+		  size_t max, struct vl_err *err)
 {
 	size_t n = 0, k;
 	int rc;
 
+	rs->d = d;
 	while (n < max) {
 		if (rs->out_pos < rs->out.len) {
 			k = rs->out.len - rs->out_pos;
@@ -1561,9 +1606,11 @@ oai_response_read(struct oai_response *rs, char *buf, size_t max,
 		if ((rc = produce_rows(rs, err)) < 0) {
 			end_txn(rs);
 			rs->state = S_DONE;
+			rs->d = NULL;
 			return rc;
 		}
 	}
+	rs->d = NULL;
 	return (ssize_t)n;
 }
 
@@ -1609,7 +1656,7 @@ oai_respond(struct vl_buf *out, const struct oai_provider *p, struct oai_db *d,
 	if ((rc = oai_response_new(&rs, p, d, args, strlen(args), now, err)) <
 	    0)
 		return rc;
-	while ((n = oai_response_read(rs, buf, sizeof(buf), err)) > 0)
+	while ((n = oai_response_read(rs, d, buf, sizeof(buf), err)) > 0)
 		if (vl_buf_add(out, buf, (size_t)n) < 0) {
 			n = vl_err_set(err, VL_E_NOMEM, "out of memory");
 			break;

@@ -162,9 +162,10 @@ void oai_provider_free(struct oai_provider *p);
 const char *oai_provider_base_url(const struct oai_provider *p);
 
 /*
- * One read-only connection to the catalog with its prepared statements
- * and a cache of list sizes (dropped whenever the catalog changes).  A
- * response uses it exclusively until oai_response_free().
+ * One read-only connection to the catalog with its prepared statements,
+ * an 8 MiB page cache and a cache of list sizes (dropped whenever the
+ * catalog changes).  One thread uses it at a time; the server keeps one
+ * per worker thread.
  */
 struct oai_db;
 int oai_db_open(struct oai_db **out, const char *catalog_path,
@@ -178,7 +179,9 @@ struct oai_response;
  * string (the GET query or the POST body), now the request time.  An
  * OAI-PMH error is a normal response (§3.6); this fails only for catalog
  * or memory errors (VL_E_DB, VL_E_NOMEM), which the server turns into an
- * HTTP 500.  The response is produced lazily by oai_response_read().
+ * HTTP 503.  A list is produced lazily by oai_response_read().  d is
+ * used only during each call, never held in between: any connection to
+ * the same catalog may be passed to each call.
  */
 int oai_response_new(struct oai_response **out, const struct oai_provider *p,
 		     struct oai_db *d, const char *args, size_t len, time_t now,
@@ -186,12 +189,14 @@ int oai_response_new(struct oai_response **out, const struct oai_provider *p,
 
 /*
  * Copies the next bytes of the response into buf (at most max, max >=
- * 64): records are read from the catalog as they are written.  Returns
- * the byte count, 0 at the end, or a negative VL_E_* (the response is then
- * incomplete and must be abandoned).
+ * 64): records are read from the catalog as they are written, each
+ * call in a read transaction of its own that continues after the last
+ * record written (so no snapshot is held while a client is slow).
+ * Returns the byte count, 0 at the end, or a negative VL_E_* (the
+ * response is then incomplete and must be abandoned).
  */
-ssize_t oai_response_read(struct oai_response *rs, char *buf, size_t max,
-			  struct vl_err *err);
+ssize_t oai_response_read(struct oai_response *rs, struct oai_db *d, char *buf,
+			  size_t max, struct vl_err *err);
 
 /* For the access log: the verb ("-" if none) and the first error code
  * ("" if none).  Borrowed. */

@@ -5,9 +5,11 @@
  * connections, request size and idle time.
  *
  * Threads: libmicrohttpd runs a pool of worker threads; a connection
- * stays on one of them.  Each response borrows one catalog connection
- * (struct oai_db) from a shared pool for its whole life, so it reads one
- * snapshot; connections are opened on demand and kept for reuse.
+ * stays on one of them.  Each worker thread has one catalog connection
+ * (struct oai_db, thread-specific, opened on first use and closed when
+ * the thread ends), used only inside a call: a streamed list reads each
+ * chunk in a transaction of its own (see engine.c), so many responses in
+ * progress share the thread's connection and its page cache.
  *
  * Transport conditions are HTTP codes (§3.1.2.2): 404 for a path other
  * than /oai, 405 for other methods, 413/414 for oversized requests, 415
@@ -31,7 +33,6 @@
 #include "oai.h"
 
 #define BLOCK_SIZE  (32 * 1024)
-#define POOL_KEEP   64
 #define ZIN_SIZE    (32 * 1024)
 #define LOG_URI_MAX 400
 
@@ -39,9 +40,8 @@ struct oai_server {
 	struct MHD_Daemon *mhd;
 	struct oai_provider *p;
 	char *catalog;
+	pthread_key_t db_key; /* the thread's struct oai_db */
 	pthread_mutex_t lock;
-	struct oai_db *idle[POOL_KEEP];
-	size_t nidle;
 	unsigned active; /* responses in progress (under lock) */
 	size_t max_request;
 	int access_log;
@@ -59,40 +59,38 @@ struct request {
 	struct timespec t0;
 	unsigned status;
 	uint64_t bytes;
-	struct oai_db *db;
 	struct oai_response *rs;
 	int gzip, z_ready, z_end, in_eof;
 	z_stream z;
 	char *zin;
 };
 
-/* ---- catalog connection pool ---- */
+/* ---- the thread's catalog connection ---- */
 
 static struct oai_db *
-pool_get(struct oai_server *s, struct vl_err *err)
+thread_db(struct oai_server *s, struct vl_err *err)
 {
-	struct oai_db *d = NULL;
+	struct oai_db *d = pthread_getspecific(s->db_key);
 
-	pthread_mutex_lock(&s->lock);
-	if (s->nidle)
-		d = s->idle[--s->nidle];
-	pthread_mutex_unlock(&s->lock);
-	if (!d && oai_db_open(&d, s->catalog, err) < 0)
-		return NULL;
+	if (!d) {
+		if (oai_db_open(&d, s->catalog, err) < 0)
+			return NULL;
+		pthread_setspecific(s->db_key, d);
+	}
 	return d;
 }
 
+/* After a catalog error, start afresh with the next request. */
 static void
-pool_put(struct oai_server *s, struct oai_db *d)
+thread_db_drop(struct oai_server *s)
 {
-	if (!d)
-		return;
-	pthread_mutex_lock(&s->lock);
-	if (s->nidle < POOL_KEEP) {
-		s->idle[s->nidle++] = d;
-		d = NULL;
-	}
-	pthread_mutex_unlock(&s->lock);
+	oai_db_close(pthread_getspecific(s->db_key));
+	pthread_setspecific(s->db_key, NULL);
+}
+
+static void
+db_destructor(void *d)
+{
 	oai_db_close(d);
 }
 
@@ -125,11 +123,14 @@ static ssize_t
 read_plain(struct request *q, char *buf, size_t max)
 {
 	struct vl_err err = { 0 };
-	ssize_t n = oai_response_read(q->rs, buf, max, &err);
+	struct oai_db *d = thread_db(q->srv, &err);
+	ssize_t n = d ? oai_response_read(q->rs, d, buf, max, &err) : -1;
 
-	if (n < 0)
+	if (n < 0) {
 		vl_log_warnx("%s %s: response abandoned: %s", q->addr,
 			     q->method, err.msg);
+		thread_db_drop(q->srv);
+	}
 	return n;
 }
 
@@ -195,6 +196,7 @@ answer(struct MHD_Connection *c, struct request *q)
 	struct vl_buf args = VL_BUF_INIT;
 	struct MHD_Response *r;
 	struct vl_err err = { 0 };
+	struct oai_db *d;
 	const char *qs = strchr(q->uri, '?'), *ae;
 	enum MHD_Result ret;
 	int rc;
@@ -205,13 +207,15 @@ answer(struct MHD_Connection *c, struct request *q)
 	    ((args.len && vl_buf_addch(&args, '&') < 0) ||
 	     vl_buf_add(&args, q->body.buf, q->body.len) < 0))
 		goto busy;
-	if (!(q->db = pool_get(s, &err)))
+	if (!(d = thread_db(s, &err)))
 		goto fail;
-	rc = oai_response_new(&q->rs, s->p, q->db, args.buf, args.len,
-			      time(NULL), &err);
+	rc = oai_response_new(&q->rs, s->p, d, args.buf, args.len, time(NULL),
+			      &err);
 	vl_buf_release(&args);
-	if (rc < 0)
+	if (rc < 0) {
+		thread_db_drop(s);
 		goto fail;
+	}
 	pthread_mutex_lock(&s->lock);
 	s->active++;
 	pthread_mutex_unlock(&s->lock);
@@ -407,7 +411,6 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		q->srv->active--;
 		pthread_mutex_unlock(&q->srv->lock);
 	}
-	pool_put(q->srv, q->db);
 	if (q->z_ready)
 		deflateEnd(&q->z);
 	free(q->zin);
@@ -428,7 +431,9 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
-	vl_log_warnx("http: %s", msg);
+	/* Mostly clients going away mid-response: worth seeing with -v -v
+	 * only.  Failures to start are reported by oai_server_start(). */
+	vl_log_debug("http: %s", msg);
 }
 
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" (127.0.0.1) into a socket address. */
@@ -501,6 +506,11 @@ oai_server_start(struct oai_server **out, struct repo *r,
 	if (!(s = calloc(1, sizeof(*s))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	pthread_mutex_init(&s->lock, NULL);
+	if (pthread_key_create(&s->db_key, db_destructor) != 0) {
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return vl_err_set(err, VL_E_NOMEM, "no thread key");
+	}
 	s->max_request = o->max_request ? o->max_request : 16384;
 	s->access_log = o->access_log;
 	n = strlen(r->path) + sizeof(REPO_CATALOG_NAME) + 2;
@@ -515,8 +525,9 @@ oai_server_start(struct oai_server **out, struct repo *r,
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			MHD_USE_ERROR_LOG |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+		0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(o->threads ? o->threads : 2),
 		MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)(o->max_connections ? o->max_connections : 128),
@@ -525,8 +536,7 @@ oai_server_start(struct oai_server **out, struct repo *r,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)(BLOCK_SIZE + 32 * 1024 + s->max_request),
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
 		rc = vl_err_set(err, VL_E_IO,
 				"cannot listen on '%s' (address in use or not "
@@ -541,6 +551,7 @@ oai_server_start(struct oai_server **out, struct repo *r,
 fail:
 	oai_provider_free(s->p);
 	free(s->catalog);
+	pthread_key_delete(s->db_key);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return rc;
@@ -570,11 +581,11 @@ oai_server_stop(struct oai_server *s, unsigned grace)
 			break;
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 	}
+	/* Joins the worker threads, whose exit closes their connections. */
 	MHD_stop_daemon(s->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	while (s->nidle)
-		oai_db_close(s->idle[--s->nidle]);
+	pthread_key_delete(s->db_key);
 	oai_provider_free(s->p);
 	free(s->catalog);
 	pthread_mutex_destroy(&s->lock);

@@ -256,6 +256,20 @@ section_end(const char *s, size_t n, size_t i, const char *open,
 	return e ? (size_t)(e - s) + cl : n;
 }
 
+/* Does "<" c occur in s[0..n)? */
+static int
+has_pair(const char *s, size_t n, char c)
+{
+	const char *p = s, *e = s + n;
+
+	while ((p = memchr(p, c, (size_t)(e - p))) != NULL) {
+		if (p > s && p[-1] == '<')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 int
 oai_xml_copy(struct vl_buf *out, const char *s, size_t n)
 {
@@ -276,9 +290,10 @@ oai_xml_copy(struct vl_buf *out, const char *s, size_t n)
 				 s[i] == '\t'))
 			i++;
 	}
-	/* Common case: no comment, CDATA section or PI, so every '&' is a
-	 * reference. */
-	if (!memmem(s + i, n - i, "<!", 2) && !memmem(s + i, n - i, "<?", 2))
+	/* Common case: no comment, CDATA section or PI ("<!", "<?"), so
+	 * every '&' starts a reference.  '!' and '?' are rare in records:
+	 * two vectorised memchr calls usually settle it. */
+	if (!has_pair(s + i, n - i, '!') && !has_pair(s + i, n - i, '?'))
 		return copy_chars(out, s + i, n - i, 1);
 	start = i;
 	while (i < n) {
