@@ -1208,7 +1208,8 @@ list_start(struct oai_response *rs, struct vl_err *err)
 	if (v == OAI_LIST_SETS) {
 		if (!(st = stmt(rs->d, Q_LIST_SETS, err)))
 			return VL_E_DB;
-		bind_text(st, 1, rs->tok.pos_id ? rs->tok.pos_id : "");
+		sqlite3_bind_text(st, 1, rs->tok.pos_id ? rs->tok.pos_id : "",
+				  -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(
 			st, 2, (int64_t)(rs->p->page_size - rs->emitted) + 1);
 	} else {
@@ -1221,11 +1222,12 @@ list_start(struct oai_response *rs, struct vl_err *err)
 		bind_text(st, 1, rs->tok.prefix);
 		/* The first page starts at from (ids are never empty, so
 		 * (from, "") < every (from, id)). */
-		bind_text(st, 2, rs->tok.pos_ds);
+		sqlite3_bind_text(st, 2, rs->tok.pos_ds, -1, SQLITE_TRANSIENT);
 		bind_text(st, 3, rs->tok.until);
 		if (rs->tok.set)
 			bind_text(st, 4, rs->tok.set);
-		bind_text(st, 5, rs->tok.pos_id ? rs->tok.pos_id : "");
+		sqlite3_bind_text(st, 5, rs->tok.pos_id ? rs->tok.pos_id : "",
+				  -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(
 			st, 6, (int64_t)(rs->p->page_size - rs->emitted) + 1);
 	}
@@ -1420,11 +1422,18 @@ do_list(struct oai_response *rs, const struct req *q, time_t now,
 	if (q->v[5]) {
 		struct oai_token in;
 
+		/* Malformed, forged, from another repository or issued
+		 * for another verb (§3.6 badResumptionToken). */
 		if (oai_token_decode(&in, q->v[5], rs->p->key, rs->p->keylen) <
-			    0 ||
-		    in.verb != rs->rule->verb)
+		    0)
 			return add_error(rs, "badResumptionToken",
 					 "resumptionToken is invalid here");
+		if (in.verb != rs->rule->verb) {
+			oai_token_release(&in);
+			return add_error(rs, "badResumptionToken",
+					 "resumptionToken was issued for "
+					 "another verb");
+		}
 		oai_token_release(t);
 		*t = in;
 		rs->continuation = 1;
