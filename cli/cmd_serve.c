@@ -17,7 +17,7 @@
 static const char *const serve_usage[] = {
 	"serve [--listen HOST:PORT] [--threads N] [--base-url URL]",
 	"      [--max-connections N] [--timeout SECONDS]",
-	"      [--max-request BYTES] [--no-access-log]",
+	"      [--max-request BYTES] [--no-access-log] [--no-page-cache]",
 	NULL,
 };
 
@@ -42,6 +42,9 @@ static const char serve_help[] =
 	"(30)\n"
 	"  --max-request BYTES    longest request URI or POST body (16k)\n"
 	"  --no-access-log        do not log requests\n"
+	"  --no-page-cache        read every list page from the catalog (by\n"
+	"                         default each thread keeps its last 8 pages\n"
+	"                         until the catalog changes)\n"
 	"\n"
 	"The list page size is the `page_size` key (100).  Bind to an address\n"
 	"other than 127.0.0.1 only behind a firewall or a reverse proxy.\n";
@@ -53,7 +56,8 @@ enum {
 	O_MAXCONN,
 	O_TIMEOUT,
 	O_MAXREQ,
-	O_NOLOG
+	O_NOLOG,
+	O_NOCACHE
 };
 
 struct serve_ctx {
@@ -72,6 +76,7 @@ on_opt(void *vctx, int c, const char *arg)
 	case O_LISTEN: x->o.listen = arg; break;
 	case O_BASE: x->o.base_url = arg; break;
 	case O_NOLOG: x->o.access_log = 0; break;
+	case O_NOCACHE: x->o.no_page_cache = 1; break;
 	case O_MAXREQ:
 		if (vl_parse_size(arg, &v) < 0 || v < 256 || v > (1u << 20))
 			return cli_usage(x->cmd,
@@ -119,6 +124,7 @@ run_serve(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "max-request", required_argument, NULL, O_MAXREQ },
 		{ "no-access-log", no_argument, NULL, O_NOLOG },
+		{ "no-page-cache", no_argument, NULL, O_NOCACHE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_ctx x = { cmd, { 0 } };

@@ -35,6 +35,8 @@
 #define SPEC_MAX      1024 /* longest setSpec / metadataPrefix accepted */
 #define CHUNK         16384
 #define COUNT_CACHE   16
+#define PAGE_CACHE    8
+#define PAGE_MAX      (512 * 1024) /* largest page body kept */
 #define OAI_XSI       "http://www.w3.org/2001/XMLSchema-instance"
 #define OAI_NS        "http://www.openarchives.org/OAI/2.0/"
 #define OAI_SCHEMA    "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -89,6 +91,7 @@ static const struct verb_rule {
 struct oai_provider {
 	char *name, *base_url, *ns, *admin_email, *created;
 	unsigned page_size;
+	int page_cache;
 	unsigned char key[OAI_TOKEN_KEY_MAX];
 	size_t keylen;
 	int ns_valid;
@@ -187,12 +190,23 @@ struct count_entry {
 	uint64_t count;
 };
 
+/* A list page as sent: its entries' XML and where it ended. */
+struct page_entry {
+	char *key, *body, *last_id;
+	size_t len;
+	unsigned n;
+	int more;
+	char last_ds[VL_TIME_LEN];
+};
+
 struct oai_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[N_STMT];
 	int64_t data_version;
 	struct count_entry cache[COUNT_CACHE];
 	unsigned cache_next;
+	struct page_entry pages[PAGE_CACHE];
+	unsigned page_next;
 };
 
 int
@@ -228,6 +242,16 @@ fail:
 }
 
 static void
+page_entry_clear(struct page_entry *e)
+{
+	free(e->key);
+	free(e->body);
+	free(e->last_id);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Drops the list sizes and pages kept: the catalog has changed. */
+static void
 cache_clear(struct oai_db *d)
 {
 	unsigned i;
@@ -236,6 +260,8 @@ cache_clear(struct oai_db *d)
 		free(d->cache[i].key);
 		d->cache[i].key = NULL;
 	}
+	for (i = 0; i < PAGE_CACHE; i++)
+		page_entry_clear(&d->pages[i]);
 }
 
 void
@@ -399,6 +425,7 @@ oai_provider_new(struct oai_provider **out, struct repo *r,
 	if (!(p = calloc(1, sizeof(*p))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	p->page_size = r->cfg.page_size ? r->cfg.page_size : 100;
+	p->page_cache = 1;
 	if (!(p->name = strdup(r->cfg.name ? r->cfg.name : "")) ||
 	    !(p->base_url = strdup(base_url          ? base_url
 				   : r->cfg.base_url ? r->cfg.base_url
@@ -449,6 +476,12 @@ oai_provider_free(struct oai_provider *p)
 	free(p);
 }
 
+void
+oai_provider_set_page_cache(struct oai_provider *p, int on)
+{
+	p->page_cache = on;
+}
+
 const char *
 oai_provider_base_url(const struct oai_provider *p)
 {
@@ -473,8 +506,13 @@ struct oai_response {
 	sqlite3_stmt *rows;
 	const struct format *fmt;
 	struct oai_token tok; /* query, then position of the last entry */
-	int continuation, has_sets, list_open;
+	int continuation, has_sets, list_open, tail;
 	unsigned emitted;
+	/* the page as sent, for the page cache (capture = 0: not kept) */
+	int capture;
+	int64_t cap_version;
+	char *cap_key;
+	struct vl_buf cap;
 	struct vl_buf tmp;
 };
 
@@ -569,7 +607,10 @@ add_error(struct oai_response *rs, const char *code, const char *fmt, ...)
 static int
 add_tail(struct oai_response *rs)
 {
+	if (rs->tail)
+		return 0;
 	rs->state = S_DONE;
+	rs->tail = 1;
 	return add(rs, "</OAI-PMH>\n");
 }
 
@@ -1306,6 +1347,75 @@ list_elem(enum oai_verb v)
 					   : "ListSets";
 }
 
+/* ---- the page cache ----
+ *
+ * Each catalog connection keeps the last few list pages it sent: the
+ * entries' XML, keyed by the list query and the position the page starts
+ * at, valid while the catalog is unchanged (PRAGMA data_version).  A
+ * page asked again - harvesters retrying, several harvesting the same
+ * list, page 1 of every full harvest - is then sent from memory; the
+ * envelope, cursor and token are still made for each request.  `until`
+ * takes part in the key only when it falls before the newest datestamp,
+ * since a later one selects the same records.
+ */
+
+static int
+page_key(struct oai_response *rs, const char *max, struct vl_buf *k)
+{
+	const struct oai_token *t = &rs->tok;
+
+	return vl_buf_addf(k, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", (int)t->verb,
+			   t->prefix ? t->prefix : "", t->set ? t->set : "",
+			   strcmp(t->until, max) >= 0 ? "*" : t->until,
+			   t->pos_ds, t->pos_id ? t->pos_id : "");
+}
+
+static struct page_entry *
+page_find(struct oai_db *d, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < PAGE_CACHE; i++)
+		if (d->pages[i].key && !strcmp(d->pages[i].key, key))
+			return &d->pages[i];
+	return NULL;
+}
+
+/* Keeps the page just sent, if the catalog did not change while it was
+ * read. */
+static void
+page_store(struct oai_response *rs, int more)
+{
+	struct page_entry *e;
+
+	if (!rs->capture || rs->cap_version != rs->d->data_version)
+		return;
+	e = &rs->d->pages[rs->d->page_next++ % PAGE_CACHE];
+	page_entry_clear(e);
+	if (!(e->last_id = strdup(rs->tok.pos_id ? rs->tok.pos_id : "")))
+		return;
+	e->key = rs->cap_key;
+	rs->cap_key = NULL;
+	e->len = rs->cap.len;
+	e->body = vl_buf_detach(&rs->cap, NULL);
+	e->n = rs->emitted;
+	e->more = more;
+	memcpy(e->last_ds, rs->tok.pos_ds, VL_TIME_LEN);
+	rs->capture = 0;
+}
+
+/* Has the catalog changed since the transaction of the last call?
+ * (Read inside the current transaction.) */
+static int
+catalog_version(struct oai_response *rs, int64_t *v, struct vl_err *err)
+{
+	sqlite3_stmt *st = stmt(rs->d, Q_DATA_VERSION, err);
+
+	if (!st)
+		return VL_E_DB;
+	return step_int(rs->d, st, v, err);
+}
+
 /* The end of a page: the resumptionToken (§3.5) and closing tags. */
 static int
 list_end(struct oai_response *rs, int more, struct vl_err *err)
@@ -1338,6 +1448,7 @@ list_end(struct oai_response *rs, int more, struct vl_err *err)
 		size = sent + 1;
 	if (!more)
 		size = sent;
+	page_store(rs, more);
 	end_txn(rs);
 	if (more || rs->continuation) {
 		if (vl_buf_addf(&rs->out,
@@ -1377,6 +1488,15 @@ produce_rows(struct oai_response *rs, struct vl_err *err)
 
 	if ((rc = begin(rs, err)) < 0 || (rc = list_start(rs, err)) < 0)
 		return rc;
+	if (rs->capture) {
+		int64_t v = 0;
+		int vr = catalog_version(rs, &v, err);
+
+		if (vr < 0)
+			return vr;
+		if (v != rs->cap_version)
+			rs->capture = 0;
+	}
 	if (!rc) {
 		if (rs->list_open)
 			return list_end(rs, 0, err);
@@ -1394,8 +1514,13 @@ produce_rows(struct oai_response *rs, struct vl_err *err)
 		rs->list_open = 1;
 	}
 	for (;;) {
+		size_t before = rs->out.len;
+
 		if ((rc = add_row(rs, err)) < 0)
 			return rc;
+		if (rs->capture && vl_buf_add(&rs->cap, rs->out.buf + before,
+					      rs->out.len - before) < 0)
+			rs->capture = 0; /* too big to keep */
 		rs->emitted++;
 		rc = sqlite3_step(rs->rows);
 		if (rc == SQLITE_DONE)
@@ -1409,6 +1534,43 @@ produce_rows(struct oai_response *rs, struct vl_err *err)
 			return 0;
 		}
 	}
+}
+
+/* Sends the page from the cache if it is there (1), else prepares to
+ * keep it (0). */
+static int
+page_lookup(struct oai_response *rs, struct vl_err *err)
+{
+	char min[VL_TIME_LEN], max[VL_TIME_LEN];
+	struct vl_buf key = VL_BUF_INIT;
+	struct page_entry *e;
+	int rc;
+
+	if (!rs->p->page_cache)
+		return 0;
+	if ((rc = catalog_range(rs, min, max, err)) < 0)
+		return rc;
+	if (page_key(rs, max, &key) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if (!(e = page_find(rs->d, key.buf))) {
+		rs->capture = 1;
+		rs->cap_version = rs->d->data_version;
+		rs->cap_key = vl_buf_detach(&key, NULL);
+		return 0;
+	}
+	vl_buf_release(&key);
+	free(rs->tok.pos_id);
+	if (!(rs->tok.pos_id = strdup(e->last_id)))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	memcpy(rs->tok.pos_ds, e->last_ds, VL_TIME_LEN);
+	rs->emitted = e->n;
+	rs->list_open = 1;
+	if (vl_buf_addf(&rs->out, "<%s>\n", list_elem(rs->tok.verb)) < 0 ||
+	    vl_buf_add(&rs->out, e->body, e->len) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if ((rc = list_end(rs, e->more, err)) < 0)
+		return rc;
+	return 1;
 }
 
 static int
@@ -1471,6 +1633,8 @@ do_list(struct oai_response *rs, const struct req *q, time_t now,
 	}
 	if (errors)
 		return 0;
+	if ((rc = page_lookup(rs, err)) != 0)
+		return rc < 0 ? rc : 0;
 	if ((rc = list_start(rs, err)) < 0)
 		return rc;
 	if (!rc) {
@@ -1508,6 +1672,7 @@ oai_response_new(struct oai_response **out, const struct oai_provider *p,
 	rs->state = S_DONE;
 	vl_buf_init(&rs->out, 0);
 	vl_buf_init(&rs->tmp, 0);
+	vl_buf_init(&rs->cap, PAGE_MAX);
 	rc = oai_args_parse(&q.args, args, len, MAX_ARGS);
 	if (rc == VL_E_NOMEM) {
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
@@ -1649,6 +1814,8 @@ oai_response_free(struct oai_response *rs)
 	end_txn(rs);
 	vl_buf_release(&rs->out);
 	vl_buf_release(&rs->tmp);
+	vl_buf_release(&rs->cap);
+	free(rs->cap_key);
 	oai_token_release(&rs->tok);
 	free(rs);
 }

@@ -158,6 +158,10 @@ struct oai_provider;
 int oai_provider_new(struct oai_provider **out, struct repo *r,
 		     const char *base_url, struct vl_err *err);
 void oai_provider_free(struct oai_provider *p);
+/* Turns the page cache on (the default) or off: list pages are kept per
+ * catalog connection and sent again from memory while the catalog is
+ * unchanged (docs/oai.md). */
+void oai_provider_set_page_cache(struct oai_provider *p, int on);
 /* Borrowed: the base URL the provider answers for. */
 const char *oai_provider_base_url(const struct oai_provider *p);
 
@@ -221,6 +225,7 @@ struct oai_server_opts {
 	unsigned timeout;         /* seconds a connection may stay idle */
 	size_t max_request;       /* bytes of URI or POST body */
 	int access_log;           /* 1: one line per request on stderr */
+	int no_page_cache;        /* 1: never send a list page from memory */
 };
 
 struct oai_server;

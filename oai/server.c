@@ -521,6 +521,7 @@ oai_server_start(struct oai_server **out, struct repo *r,
 	snprintf(s->catalog, n, "%s/%s", r->path, REPO_CATALOG_NAME);
 	if ((rc = oai_provider_new(&s->p, r, o->base_url, err)) < 0)
 		goto fail;
+	oai_provider_set_page_cache(s->p, !o->no_page_cache);
 	s->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			MHD_USE_ERROR_LOG |

@@ -7,7 +7,13 @@
 . "$TOP/tests/cli/lib.sh"
 
 SRV=""
-trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"' EXIT
+cleanup() {
+	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+	rm -rf "$T"
+}
+# Also on signals (a closed output pipe included): no server outlives us.
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM PIPE HUP
 S=$SHARED/schemas
 
 free_port() {

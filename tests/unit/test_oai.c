@@ -836,6 +836,42 @@ test_forbidden_characters_in_catalog(void **state)
 	xmlFreeDoc(doc);
 }
 
+/* A page sent again comes from the page cache until the catalog
+ * changes; then the new content is sent. */
+static void
+test_page_cache_follows_catalog(void **state)
+{
+	const char *q = "verb=ListRecords&metadataPrefix=oai_dc&"
+			"from=2015-01-01&until=2099-12-31";
+	struct vl_buf a = VL_BUF_INIT, b = VL_BUF_INIT, c = VL_BUF_INIT;
+	struct vl_err err = { 0 };
+	char *first;
+
+	(void)state;
+	assert_int_equal(oai_respond(&a, fx.p, fx.d, q, fx.now, &err), 0);
+	assert_int_equal(oai_respond(&b, fx.p, fx.d, q, fx.now, &err), 0);
+	assert_string_equal(a.buf, b.buf);
+	first = strstr(a.buf, "<identifier>") + 12;
+	*strchr(first, '<') = '\0';
+	first = strrchr(first, ':') + 1;
+	{
+		char sql[512];
+
+		snprintf(sql, sizeof(sql),
+			 "UPDATE metadata SET xml = replace(xml, '<dc:date>',"
+			 " '<dc:date>changed ') WHERE object_id = '%s'",
+			 first);
+		assert_int_equal(sqlite3_exec(fx.r->db, sql, NULL, NULL, NULL),
+				 0);
+	}
+	assert_int_equal(oai_respond(&c, fx.p, fx.d, q, fx.now, &err), 0);
+	assert_non_null(strstr(c.buf, "<dc:date>changed "));
+	assert_null(strstr(a.buf, "<dc:date>changed "));
+	vl_buf_release(&a);
+	vl_buf_release(&b);
+	vl_buf_release(&c);
+}
+
 /* A few thousand generated requests: always a valid OAI-PMH answer. */
 static void
 test_random_requests(void **state)
@@ -962,6 +998,7 @@ main(void)
 		cmocka_unit_test(test_incremental_bounds),
 		cmocka_unit_test(test_harvest_with_changes_between_pages),
 		cmocka_unit_test(test_forbidden_characters_in_catalog),
+		cmocka_unit_test(test_page_cache_follows_catalog),
 		cmocka_unit_test(test_random_requests),
 	};
 	int rc;
