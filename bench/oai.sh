@@ -128,8 +128,8 @@ rss=$(awk '/VmHWM/ {print $2}' "/proc/$SRV/status")
 stop_server
 # The same without the page cache: every page read from the catalog.
 start_server 100 --no-page-cache
-u_p1=$(rate "$P1")
-u_pd=$(rate "$PD")
+u_p1=$(rate "$B?verb=ListRecords&metadataPrefix=oai_dc")
+u_pd=$(rate "$B?verb=ListRecords&resumptionToken=$DEEP_TOKEN")
 rss2=$(awk '/VmHWM/ {print $2}' "/proc/$SRV/status")
 [ "$rss2" -gt "$rss" ] && rss=$rss2
 stop_server

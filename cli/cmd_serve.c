@@ -6,6 +6,7 @@
  * inherit the mask) and taken synchronously with sigwait(), so shutdown
  * runs in the main thread in plain code, not in a handler.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,11 @@ run_serve(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (cli->quiet)
 		x.o.access_log = 0;
+	/* Responses use buffers of a few hundred KiB; by default glibc maps
+	 * and unmaps each one, and page faults then cost more than the
+	 * response.  Keep them in the heap for reuse. */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -190,10 +190,25 @@ struct count_entry {
 	uint64_t count;
 };
 
-/* A list page as sent: its entries' XML and where it ended. */
-struct page_entry {
-	char *key, *body, *last_id;
+/* The entries' XML of a kept page, shared by the cache and the
+ * responses sending it (one thread at a time: the connection's). */
+struct blob {
+	unsigned refs;
 	size_t len;
+	char data[];
+};
+
+static void
+blob_unref(struct blob *b)
+{
+	if (b && !--b->refs)
+		free(b);
+}
+
+/* A list page as sent: its entries and where it ended. */
+struct page_entry {
+	char *key, *last_id;
+	struct blob *body;
 	unsigned n;
 	int more;
 	char last_ds[VL_TIME_LEN];
@@ -245,7 +260,7 @@ static void
 page_entry_clear(struct page_entry *e)
 {
 	free(e->key);
-	free(e->body);
+	blob_unref(e->body);
 	free(e->last_id);
 	memset(e, 0, sizeof(*e));
 }
@@ -513,6 +528,10 @@ struct oai_response {
 	int64_t cap_version;
 	char *cap_key;
 	struct vl_buf cap;
+	/* a page sent from the cache: its entries, then the trailer */
+	struct blob *body;
+	size_t body_pos;
+	struct vl_buf trailer;
 	struct vl_buf tmp;
 };
 
@@ -1392,12 +1411,17 @@ page_store(struct oai_response *rs, int more)
 		return;
 	e = &rs->d->pages[rs->d->page_next++ % PAGE_CACHE];
 	page_entry_clear(e);
-	if (!(e->last_id = strdup(rs->tok.pos_id ? rs->tok.pos_id : "")))
+	if (!(e->last_id = strdup(rs->tok.pos_id ? rs->tok.pos_id : "")) ||
+	    !(e->body = malloc(sizeof(*e->body) + rs->cap.len))) {
+		page_entry_clear(e);
 		return;
+	}
+	e->body->refs = 1;
+	e->body->len = rs->cap.len;
+	memcpy(e->body->data, rs->cap.buf, rs->cap.len);
+	vl_buf_release(&rs->cap);
 	e->key = rs->cap_key;
 	rs->cap_key = NULL;
-	e->len = rs->cap.len;
-	e->body = vl_buf_detach(&rs->cap, NULL);
 	e->n = rs->emitted;
 	e->more = more;
 	memcpy(e->last_ds, rs->tok.pos_ds, VL_TIME_LEN);
@@ -1542,7 +1566,7 @@ static int
 page_lookup(struct oai_response *rs, struct vl_err *err)
 {
 	char min[VL_TIME_LEN], max[VL_TIME_LEN];
-	struct vl_buf key = VL_BUF_INIT;
+	struct vl_buf key = VL_BUF_INIT, head;
 	struct page_entry *e;
 	int rc;
 
@@ -1565,11 +1589,19 @@ page_lookup(struct oai_response *rs, struct vl_err *err)
 	memcpy(rs->tok.pos_ds, e->last_ds, VL_TIME_LEN);
 	rs->emitted = e->n;
 	rs->list_open = 1;
-	if (vl_buf_addf(&rs->out, "<%s>\n", list_elem(rs->tok.verb)) < 0 ||
-	    vl_buf_add(&rs->out, e->body, e->len) < 0)
+	if (vl_buf_addf(&rs->out, "<%s>\n", list_elem(rs->tok.verb)) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	if ((rc = list_end(rs, e->more, err)) < 0)
+	/* Sent as: what is in out, the kept entries, then the trailer
+	 * (token and closing tags) that list_end() writes. */
+	head = rs->out;
+	vl_buf_init(&rs->out, 0);
+	rc = list_end(rs, e->more, err);
+	rs->trailer = rs->out;
+	rs->out = head;
+	if (rc < 0)
 		return rc;
+	rs->body = e->body;
+	rs->body->refs++;
 	return 1;
 }
 
@@ -1673,6 +1705,7 @@ oai_response_new(struct oai_response **out, const struct oai_provider *p,
 	vl_buf_init(&rs->out, 0);
 	vl_buf_init(&rs->tmp, 0);
 	vl_buf_init(&rs->cap, PAGE_MAX);
+	vl_buf_init(&rs->trailer, 0);
 	rc = oai_args_parse(&q.args, args, len, MAX_ARGS);
 	if (rc == VL_E_NOMEM) {
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
@@ -1773,6 +1806,23 @@ oai_response_read(struct oai_response *rs, struct oai_db *d, char *buf,
 			n += k;
 			continue;
 		}
+		if (rs->body) {
+			k = rs->body->len - rs->body_pos;
+			if (k > max - n)
+				k = max - n;
+			memcpy(buf + n, rs->body->data + rs->body_pos, k);
+			rs->body_pos += k;
+			n += k;
+			if (rs->body_pos == rs->body->len) {
+				blob_unref(rs->body);
+				rs->body = NULL;
+				vl_buf_release(&rs->out);
+				rs->out = rs->trailer;
+				rs->out_pos = 0;
+				vl_buf_init(&rs->trailer, 0);
+			}
+			continue;
+		}
 		vl_buf_reset(&rs->out);
 		rs->out_pos = 0;
 		if (rs->state == S_DONE)
@@ -1815,6 +1865,8 @@ oai_response_free(struct oai_response *rs)
 	vl_buf_release(&rs->out);
 	vl_buf_release(&rs->tmp);
 	vl_buf_release(&rs->cap);
+	vl_buf_release(&rs->trailer);
+	blob_unref(rs->body);
 	free(rs->cap_key);
 	oai_token_release(&rs->tok);
 	free(rs);

@@ -32,7 +32,7 @@
 
 #include "oai.h"
 
-#define BLOCK_SIZE  (32 * 1024)
+#define BLOCK_SIZE  (8 * 1024)
 #define ZIN_SIZE    (32 * 1024)
 #define LOG_URI_MAX 400
 
@@ -535,7 +535,7 @@ oai_server_start(struct oai_server **out, struct repo *r,
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)(o->timeout ? o->timeout : 30),
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(BLOCK_SIZE + 32 * 1024 + s->max_request),
+		(size_t)(BLOCK_SIZE + 2 * 1024 + s->max_request),
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd) {
