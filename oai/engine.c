@@ -118,6 +118,10 @@ enum stmt_id {
 	Q_LI_SET,
 	Q_COUNT,
 	Q_COUNT_SET,
+	Q_LR_SMALL,
+	Q_LI_SMALL,
+	Q_SET_SIZE,
+	Q_MAX_ROWID,
 	N_STMT
 };
 
@@ -129,21 +133,36 @@ enum stmt_id {
 	"  WHERE m.object_id = o.id AND m.version = o.md_version"    \
 	"  AND m.format = ?1))"
 /* set=?4 selects the set and every descendant (§2.7.2): 'a' and
- * 'a:...', never 'ab'.  ':' + 1 is ';'. */
-#define IN_SET                                            \
-	" AND EXISTS (SELECT 1 FROM object_collections c" \
-	"  WHERE c.object_id = o.id AND (c.spec = ?4"     \
-	"  OR (c.spec > ?4 || ':' AND c.spec < ?4 || ';')))"
+ * 'a:...', never 'ab'.  As one index range: [a, a;) holds both (':' + 1
+ * is ';'), and the test drops 'a-x', 'a.b' and the like inside it. */
+#define SPEC_IN(c)                                                      \
+	c ".spec >= ?4 AND " c ".spec < ?4 || ';' AND (" c ".spec = ?4" \
+	  " OR " c ".spec > ?4 || ':')"
+#define IN_SET                                        \
+	" EXISTS (SELECT 1 FROM object_collections c" \
+	"  WHERE c.object_id = o.id AND " SPEC_IN("c") ")"
 #define LIST_WHERE \
 	" WHERE (o.datestamp, o.id) > (?2, ?5) AND o.datestamp <= ?3 AND"
 #define LIST_ORDER " ORDER BY o.datestamp, o.id LIMIT ?6"
-#define LR_HEAD                                                      \
-	"SELECT o.id, o.datestamp, o.status, m.xml FROM objects o"   \
-	" LEFT JOIN metadata m ON m.object_id = o.id"                \
-	" AND m.version = o.md_version AND m.format = ?1" LIST_WHERE \
-	" (o.status = 'deleted' OR m.xml IS NOT NULL)"
-#define LI_HEAD \
-	"SELECT o.id, o.datestamp, o.status FROM objects o" LIST_WHERE IN_FORMAT
+#define LR_SELECT                                                  \
+	"SELECT o.id, o.datestamp, o.status, m.xml FROM objects o" \
+	" LEFT JOIN metadata m ON m.object_id = o.id"              \
+	" AND m.version = o.md_version AND m.format = ?1"
+#define LR_FORMAT " (o.status = 'deleted' OR m.xml IS NOT NULL)"
+#define LI_SELECT "SELECT o.id, o.datestamp, o.status FROM objects o"
+/*
+ * A set holding a small share of the catalog is read from its members
+ * (object_collections_spec), sorted, instead of scanning objects_oai for
+ * them: the scan would cost catalog size / set size rows per entry.  The
+ * CROSS JOIN keeps that join order; metadata is joined to the page only.
+ */
+#define SMALL_SET_IDS                                                    \
+	"SELECT o.id, o.datestamp, o.status, o.md_version FROM"          \
+	" (SELECT DISTINCT c.object_id AS oid FROM object_collections c" \
+	"  WHERE " SPEC_IN(                                              \
+		"c") ") s"                                               \
+		     " CROSS JOIN objects o ON o.id = s.oid" LIST_WHERE  \
+			     IN_FORMAT LIST_ORDER
 /* The list size counts every object in the range (an index-only scan of
  * objects_oai), not only those with the format: checking each record's
  * metadata row would read the whole metadata table.  The two agree
@@ -155,7 +174,7 @@ enum stmt_id {
 	" AND o.datestamp <= ?3"
 #define COUNT_SET                                                    \
 	" AND o.id IN (SELECT c.object_id FROM object_collections c" \
-	"  WHERE c.spec = ?4 OR (c.spec > ?4 || ':' AND c.spec < ?4 || ';'))"
+	"  WHERE " SPEC_IN("c") ")"
 
 static const char *const stmt_sql[N_STMT] = {
 	[Q_RANGE] = "SELECT (SELECT min(datestamp) FROM objects),"
@@ -177,10 +196,20 @@ static const char *const stmt_sql[N_STMT] = {
 			" WHERE spec > ?1 ORDER BY spec LIMIT ?2",
 	[Q_COUNT_SETS] = "SELECT count(*) FROM collections",
 	[Q_SAMPLE] = "SELECT id FROM objects ORDER BY datestamp, id LIMIT 1",
-	[Q_LR] = LR_HEAD LIST_ORDER,
-	[Q_LR_SET] = LR_HEAD IN_SET LIST_ORDER,
-	[Q_LI] = LI_HEAD LIST_ORDER,
-	[Q_LI_SET] = LI_HEAD IN_SET LIST_ORDER,
+	[Q_LR] = LR_SELECT LIST_WHERE LR_FORMAT LIST_ORDER,
+	/* The set test first: metadata is looked up for members only. */
+	[Q_LR_SET] = LR_SELECT LIST_WHERE IN_SET " AND" LR_FORMAT LIST_ORDER,
+	[Q_LI] = LI_SELECT LIST_WHERE IN_FORMAT LIST_ORDER,
+	[Q_LI_SET] = LI_SELECT LIST_WHERE IN_SET " AND" IN_FORMAT LIST_ORDER,
+	[Q_LI_SMALL] = SMALL_SET_IDS,
+	[Q_LR_SMALL] =
+		"SELECT x.id, x.datestamp, x.status, m.xml FROM (" SMALL_SET_IDS
+		") x LEFT JOIN metadata m ON m.object_id = x.id"
+		" AND m.version = x.md_version AND m.format = ?1"
+		" ORDER BY x.datestamp, x.id",
+	[Q_SET_SIZE] = "SELECT count(*) FROM (SELECT 1 FROM object_collections"
+		       " c WHERE " SPEC_IN("c") " LIMIT ?1)",
+	[Q_MAX_ROWID] = "SELECT coalesce(max(rowid), 0) FROM objects",
 	[Q_COUNT] = COUNT_HEAD,
 	[Q_COUNT_SET] = COUNT_HEAD COUNT_SET,
 };
@@ -521,7 +550,7 @@ struct oai_response {
 	sqlite3_stmt *rows;
 	const struct format *fmt;
 	struct oai_token tok; /* query, then position of the last entry */
-	int continuation, has_sets, list_open, tail;
+	int continuation, has_sets, list_open, tail, small_set;
 	unsigned emitted;
 	/* the page as sent, for the page cache (capture = 0: not kept) */
 	int capture;
@@ -1274,9 +1303,13 @@ list_start(struct oai_response *rs, struct vl_err *err)
 			st, 2, (int64_t)(rs->p->page_size - rs->emitted) + 1);
 	} else {
 		if (v == OAI_LIST_RECORDS)
-			id = rs->tok.set ? Q_LR_SET : Q_LR;
+			id = !rs->tok.set    ? Q_LR
+			     : rs->small_set ? Q_LR_SMALL
+					     : Q_LR_SET;
 		else
-			id = rs->tok.set ? Q_LI_SET : Q_LI;
+			id = !rs->tok.set    ? Q_LI
+			     : rs->small_set ? Q_LI_SMALL
+					     : Q_LI_SET;
 		if (!(st = stmt(rs->d, id, err)))
 			return VL_E_DB;
 		bind_text(st, 1, rs->tok.prefix);
@@ -1560,6 +1593,35 @@ produce_rows(struct oai_response *rs, struct vl_err *err)
 	}
 }
 
+/*
+ * Is the set small enough to be read from its members?  Scanning
+ * objects_oai costs page_size * N / S rows a page for a set of S of N
+ * objects, reading the members costs S: the break-even is
+ * S = sqrt(page_size * N).  Counting stops there.
+ */
+static int
+set_is_small(struct oai_response *rs, int *small, struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0, members = 0, limit;
+	int rc;
+
+	if (!(st = stmt(rs->d, Q_MAX_ROWID, err)))
+		return VL_E_DB;
+	if ((rc = step_int(rs->d, st, &n, err)) < 0)
+		return rc;
+	for (limit = 1; limit * limit < (int64_t)rs->p->page_size * n;)
+		limit *= 2;
+	if (!(st = stmt(rs->d, Q_SET_SIZE, err)))
+		return VL_E_DB;
+	sqlite3_bind_int64(st, 1, limit + 1);
+	bind_text(st, 4, rs->tok.set);
+	if ((rc = step_int(rs->d, st, &members, err)) < 0)
+		return rc;
+	*small = members <= limit;
+	return 0;
+}
+
 /* Sends the page from the cache if it is there (1), else prepares to
  * keep it (0). */
 static int
@@ -1665,6 +1727,8 @@ do_list(struct oai_response *rs, const struct req *q, time_t now,
 	}
 	if (errors)
 		return 0;
+	if (t->set && (rc = set_is_small(rs, &rs->small_set, err)) < 0)
+		return rc;
 	if ((rc = page_lookup(rs, err)) != 0)
 		return rc < 0 ? rc : 0;
 	if ((rc = list_start(rs, err)) < 0)

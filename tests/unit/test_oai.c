@@ -646,6 +646,43 @@ test_deleted_and_sets(void **state)
 	assert_true(inset > 0);
 	assert_int_equal(count_lines(ids), inset);
 	free(ids);
+	/* Every set, small ones read from their members and larger ones by
+	 * scanning, gives exactly its records, each once. */
+	{
+		static const char *const specs[] = {
+			"coll-0", "coll-1", "coll-1:sub-2", "coll-3", "coll-4",
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+			char q[128], sql[256];
+			char *p2, *line;
+			int want;
+
+			snprintf(
+				q, sizeof(q),
+				"verb=ListRecords&metadataPrefix=oai_dc&set=%s",
+				specs[k]);
+			ids = harvest(q, NULL, NULL);
+			snprintf(sql, sizeof(sql),
+				 "SELECT count(DISTINCT object_id) FROM "
+				 "object_collections WHERE spec = '%s' OR spec "
+				 "LIKE '%s:%%'",
+				 specs[k], specs[k]);
+			want = db_count(sql);
+			assert_int_equal(count_lines(ids), want);
+			for (line = ids; *line; line = strchr(line, '\n') + 1) {
+				size_t len =
+					(size_t)(strchr(line, '\n') - line);
+
+				for (p2 = strchr(line, '\n') + 1; *p2;
+				     p2 = strchr(p2, '\n') + 1)
+					assert_false(!strncmp(p2, line, len) &&
+						     p2[len] == '\n');
+			}
+			free(ids);
+		}
+	}
 	doc = ask("verb=ListSets");
 	expect(doc, "count(//o:set)", "5");
 	expect(doc, "count(//o:setDescription)", "4");
