@@ -78,7 +78,7 @@ start_server() { # PAGE_SIZE [OPTION]
 		2>"$OUT/serve.log" &
 	SRV=$!
 	i=0
-	while [ $i -lt 50 ] && ! grep -q listening "$OUT/serve.out"; do
+	while [ $i -lt 300 ] && ! grep -q listening "$OUT/serve.out"; do
 		sleep 0.1
 		i=$((i + 1))
 	done

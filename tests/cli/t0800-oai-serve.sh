@@ -28,7 +28,7 @@ start_server() {
 		--threads 2 >"$T/serve.out" 2>"$T/serve.log" </dev/null &
 	SRV=$!
 	i=0
-	while [ $i -lt 50 ] && ! grep -q listening "$T/serve.out" 2>/dev/null; do
+	while [ $i -lt 300 ] && ! grep -q listening "$T/serve.out" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done

@@ -882,25 +882,18 @@ test_page_cache_follows_catalog(void **state)
 			"from=2015-01-01&until=2099-12-31";
 	struct vl_buf a = VL_BUF_INIT, b = VL_BUF_INIT, c = VL_BUF_INIT;
 	struct vl_err err = { 0 };
-	char *first;
 
 	(void)state;
 	assert_int_equal(oai_respond(&a, fx.p, fx.d, q, fx.now, &err), 0);
 	assert_int_equal(oai_respond(&b, fx.p, fx.d, q, fx.now, &err), 0);
 	assert_string_equal(a.buf, b.buf);
-	first = strstr(a.buf, "<identifier>") + 12;
-	*strchr(first, '<') = '\0';
-	first = strrchr(first, ':') + 1;
-	{
-		char sql[512];
-
-		snprintf(sql, sizeof(sql),
-			 "UPDATE metadata SET xml = replace(xml, '<dc:date>',"
-			 " '<dc:date>changed ') WHERE object_id = '%s'",
-			 first);
-		assert_int_equal(sqlite3_exec(fx.r->db, sql, NULL, NULL, NULL),
-				 0);
-	}
+	/* Changing metadata without its datestamp breaks C10, but shows
+	 * that any catalog change drops the kept pages. */
+	assert_int_equal(sqlite3_exec(fx.r->db,
+				      "UPDATE metadata SET xml = replace(xml, "
+				      "'<dc:date>', '<dc:date>changed ')",
+				      NULL, NULL, NULL),
+			 0);
 	assert_int_equal(oai_respond(&c, fx.p, fx.d, q, fx.now, &err), 0);
 	assert_non_null(strstr(c.buf, "<dc:date>changed "));
 	assert_null(strstr(a.buf, "<dc:date>changed "));
