@@ -18,6 +18,7 @@
  * response with status 200.
  */
 #include <arpa/inet.h>
+#include <libxml/parser.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -503,6 +504,9 @@ oai_server_start(struct oai_server **out, struct repo *r,
 	*out = NULL;
 	if ((rc = parse_listen(o->listen, &ss, err)) < 0)
 		return rc;
+	/* libxml2 (identifier checks) must be set up before threads use
+	 * it. */
+	xmlInitParser();
 	if (!(s = calloc(1, sizeof(*s))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	pthread_mutex_init(&s->lock, NULL);
