@@ -437,7 +437,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	vl_log_debug("http: %s", msg);
 }
 
-/* "HOST:PORT", "[V6]:PORT" or ":PORT" (127.0.0.1) into a socket address. */
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" (127.0.0.1) into a socket address;
+ * HOST is an IPv4 address or "localhost" (no name lookups). */
 static int
 parse_listen(const char *s, struct sockaddr_storage *ss, struct vl_err *err)
 {
@@ -466,7 +467,7 @@ parse_listen(const char *s, struct sockaddr_storage *ss, struct vl_err *err)
 	port = strtoul(colon + 1, &end, 10);
 	if (!colon[1] || *end || port > 65535)
 		goto bad;
-	if (!hn)
+	if (!hn || !strcmp(host, "localhost"))
 		snprintf(host, sizeof(host), "127.0.0.1");
 	if (*s == '[') {
 		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
