@@ -55,6 +55,8 @@ extern const struct cli_cmd cmd_delete;
 extern const struct cli_cmd cmd_events;
 extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_doctor;
+extern const struct cli_cmd cmd_serve;
+extern const struct cli_cmd cmd_oai;
 extern const struct cli_cmd cmd_bag;
 extern const struct cli_cmd cmd_metadata;
 extern const struct cli_cmd cmd_vocab;

@@ -22,6 +22,8 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_events,
 	&cmd_audit,
 	&cmd_doctor,
+	&cmd_serve,
+	&cmd_oai,
 	&cmd_bag,
 	&cmd_metadata,
 	&cmd_vocab,
