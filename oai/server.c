@@ -370,7 +370,7 @@ access_log(struct request *q, int aborted)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 	/* The URI is untrusted: printable ASCII only, and bounded. */
-	for (i = 0; q->uri[i] && i < LOG_URI_MAX; i++)
+	for (i = 0; i < LOG_URI_MAX && q->uri[i]; i++)
 		uri[i] =
 			q->uri[i] > 0x20 && q->uri[i] < 0x7f && q->uri[i] != '"'
 				? q->uri[i]
