@@ -25,12 +25,19 @@ sh "$(dirname "$0")/../tests/fixtures/sample-collection.sh" "$SAMPLE"
 ls "$SAMPLE/objects" | sed -n '1,4p;$p'
 
 if has ingest; then
-	step "Ingesting the sample collection"
-	for d in "$SAMPLE"/objects/[0-9][0-9]; do
-		id=sample-$(basename "$d")
-		"$V" ingest --id "$id" --metadata "$d.dc.xml" \
-			--collection "sample" "$d"
-	done
+	step "Ingesting the sample collection (one CSV row per object)"
+	"$V" ingest --batch "$SAMPLE/collection.csv" --collection sample
+	step "Importing a vocabulary and ingesting one more object"
+	"$V" vocab import "$(dirname "$0")/../tests/fixtures/vocab/inclusive.ttl"
+	"$V" vocab langs en,mi,fr
+	mkdir -p "$SAMPLE/harbour"
+	echo "Photographs of the harbour, 1903: a list of plates" \
+		>"$SAMPLE/harbour/plates.txt"
+	# "Eskimos" is a deprecated term there: it is recorded as its
+	# replacement, with a PREMIS event; "Maori" matches "Māori".
+	"$V" ingest --id sample-13 --title "Photographs of the harbour" \
+		--subject "Eskimos" --subject "Maori" --lang en \
+		--collection sample "$SAMPLE/harbour"
 else
 	step "Ingest: not available in this build yet"
 fi
@@ -38,6 +45,7 @@ fi
 if has audit; then
 	step "Running a fixity audit"
 	"$V" audit || true
+	"$V" audit report || true
 else
 	step "Fixity audit: not available in this build yet"
 fi
@@ -53,6 +61,7 @@ Try:
   curl 'http://127.0.0.1:8080/oai?verb=ListRecords&metadataPrefix=oai_dc'
   curl 'http://127.0.0.1:8080/oai?verb=ListSets'
   curl 'http://127.0.0.1:8080/oai?verb=GetRecord&metadataPrefix=mods&identifier=oai:demo.vellum.example:sample-04'
+  curl 'http://127.0.0.1:8080/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:demo.vellum.example:sample-13'
 EOT
 	exec "$V" serve --listen 127.0.0.1:8080
 else

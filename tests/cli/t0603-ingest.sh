@@ -136,7 +136,8 @@ expect_err "the unreadable file is named" 'secret.txt'
 
 # A batch from a CSV file; rows that fail do not stop the others.
 cp sample/collection.csv batch.csv
-echo 'bad-row,objects/nope,"Missing folder",,,,,,,,' >>batch.csv
+# a row naming a folder that does not exist (as many fields as the header)
+printf 'bad-row,objects/nope,Missing folder%s\n' "$(printf ',%.0s' $(seq 23))" >>batch.csv
 cp batch.csv sample/batch.csv
 run -r repo ingest --batch sample/batch.csv --collection batch --allow-duplicate
 expect_rc "a batch with a failing row exits 3" 3
@@ -150,5 +151,9 @@ run -r repo list --collection sample:el --json
 expect_json "the row's own collection" '.[0].id' sample-03
 run -r repo ingest --batch nothing.csv
 expect_rc "a missing CSV fails" 3
+printf 'path,title\nobjects/01,One,extra\n' >sample/short.csv
+run -r repo ingest --batch sample/short.csv
+expect_rc "a malformed CSV row fails" 3
+expect_err "the row's line and field count are named" 'short.csv:2: .*3 fields, but the header has 2'
 consistent "after the batch"
 finish
