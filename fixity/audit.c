@@ -370,8 +370,7 @@ fix_audit_select(struct repo *r, const struct fix_audit_opts *o,
 	uint64_t n = 0;
 	int rc;
 
-	if ((rc = fix_audit_schema(r, err)) < 0 ||
-	    (rc = check_selection(r, o, err)) < 0)
+	if ((rc = check_selection(r, o, err)) < 0)
 		return rc;
 	if ((rc = sel_init(&s, r, o, 0, err)) < 0)
 		goto out;
@@ -1125,8 +1124,7 @@ fix_audit_run(struct repo *r, const struct fix_audit_opts *o,
 	pthread_mutex_init(&a.tmu, NULL);
 	pthread_mutex_init(&a.wmu, NULL);
 	pthread_cond_init(&a.wcv, NULL);
-	if ((rc = fix_audit_schema(r, err)) < 0 ||
-	    (rc = check_selection(r, o, err)) < 0)
+	if ((rc = check_selection(r, o, err)) < 0)
 		goto out;
 	a.t0 = a.last_flush = mono();
 	if (o->max_time)

@@ -22,47 +22,6 @@
 
 #include "audit_impl.h"
 
-static const char audit_schema[] =
-	"CREATE TABLE IF NOT EXISTS audit_results("
-	"  audit_id INTEGER NOT NULL REFERENCES audits(id),"
-	"  object_id TEXT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,"
-	"  checked TEXT NOT NULL,"
-	"  outcome TEXT NOT NULL CHECK(outcome IN ('ok','failed')),"
-	"  complete INTEGER NOT NULL,"
-	"  files INTEGER NOT NULL, bytes INTEGER NOT NULL,"
-	"  problems INTEGER NOT NULL, repaired INTEGER NOT NULL,"
-	"  event_uuid TEXT,"
-	"  PRIMARY KEY(object_id, audit_id)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS audit_findings("
-	"  audit_id INTEGER NOT NULL, object_id TEXT NOT NULL,"
-	"  path TEXT NOT NULL, outcome TEXT NOT NULL,"
-	"  algorithm TEXT, expected TEXT, found TEXT, detail TEXT,"
-	"  repaired INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY(object_id, audit_id, path),"
-	"  FOREIGN KEY(object_id, audit_id) REFERENCES"
-	"    audit_results(object_id, audit_id) ON DELETE CASCADE)"
-	"  WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS audit_notices("
-	"  audit_id INTEGER NOT NULL REFERENCES audits(id),"
-	"  at TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL,"
-	"  outcome TEXT NOT NULL CHECK(outcome IN ('sent','failed')),"
-	"  message TEXT);"
-	"CREATE INDEX IF NOT EXISTS audit_notices_audit ON"
-	"  audit_notices(audit_id);";
-
-int
-fix_audit_schema(struct repo *r, struct vl_err *err)
-{
-	char *msg = NULL;
-	int rc = 0;
-
-	if (sqlite3_exec(r->db, audit_schema, NULL, NULL, &msg) != SQLITE_OK)
-		rc = vl_err_set(err, VL_E_DB, "catalog: %s",
-				msg ? msg : sqlite3_errmsg(r->db));
-	sqlite3_free(msg);
-	return rc;
-}
-
 int
 fix_audit_notice(struct repo *r, int64_t audit_id, const char *channel,
 		 const char *target, int ok, const char *message,
@@ -72,8 +31,7 @@ fix_audit_notice(struct repo *r, int64_t audit_id, const char *channel,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = fix_audit_schema(r, err)) < 0 ||
-	    (rc = repo_prepare(r, &st,
+	if ((rc = repo_prepare(r, &st,
 			       "INSERT INTO audit_notices(audit_id, at,"
 			       " channel, target, outcome, message)"
 			       " VALUES(?,?,?,?,?,?)",
@@ -181,8 +139,7 @@ fix_audit_history(struct repo *r, const char *id, json_t **out,
 	int rc;
 
 	*out = NULL;
-	if ((rc = fix_audit_schema(r, err)) < 0 ||
-	    (rc = repo_prepare(r, &st,
+	if ((rc = repo_prepare(r, &st,
 			       "SELECT id, status, last_audit,"
 			       " last_audit_outcome FROM objects WHERE id = ?",
 			       err)) < 0)
@@ -250,8 +207,7 @@ fix_audit_health(struct repo *r, uint64_t since, json_t **out,
 	*out = NULL;
 	vl_time_now(now);
 	vl_time_format(cut, time(NULL) - (time_t)since);
-	if ((rc = fix_audit_schema(r, err)) < 0 ||
-	    (rc = int_query(r,
+	if ((rc = int_query(r,
 			    "SELECT count(*) FROM objects WHERE status ="
 			    " 'active' AND storage_key IS NOT NULL",
 			    NULL, &objects, err)) < 0 ||
@@ -536,8 +492,7 @@ fix_audit_prune(struct repo *r, unsigned keep, int dry_run,
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((rc = fix_audit_schema(r, err)) < 0 ||
-	    (rc = repo_begin(r, err)) < 0)
+	if ((rc = repo_begin(r, err)) < 0)
 		return rc;
 	if ((rc = collect(r, keep, &p, rep, err)) < 0)
 		goto out;

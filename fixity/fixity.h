@@ -364,10 +364,6 @@ int fix_audit_select(struct repo *r, const struct fix_audit_opts *o,
 /* 1-based shard of id among n (FNV-1a 64 of the id's bytes mod n, + 1). */
 unsigned fix_audit_shard_of(const char *id, unsigned n);
 
-/* Creates the audit tables if missing (docs/catalog.md, "Audit
- * tables").  Every fix_audit_* function calls it itself. */
-int fix_audit_schema(struct repo *r, struct vl_err *err);
-
 /*
  * Reports as JSON (*out, caller json_decref()s):
  *  history: the object's recorded checks, newest first, with their

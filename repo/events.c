@@ -239,28 +239,6 @@ col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* Rows pruned from the chain; created by the first prune. */
-static const char prune_schema[] =
-	"CREATE TABLE IF NOT EXISTS event_prunes("
-	"  seq INTEGER PRIMARY KEY, prev_hash TEXT NOT NULL,"
-	"  hash TEXT NOT NULL, pruned TEXT NOT NULL)";
-
-static int
-have_prunes(struct repo *r)
-{
-	sqlite3_stmt *st;
-	int yes;
-
-	if (repo_prepare(r, &st,
-			 "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-			 " AND name = 'event_prunes'",
-			 NULL) < 0)
-		return 0;
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
-}
-
 /*
  * Walks events and pruned rows together in seq order.  A present event
  * must chain to the one before and hash to its stored hash; a pruned row
@@ -277,21 +255,15 @@ repo_event_verify_chain(struct repo *r, int64_t *count, struct vl_err *err)
 	int64_t n = 0;
 	int rc, i, pruned;
 
-	if ((rc = repo_prepare(
-		     r, &st,
-		     have_prunes(r)
-			     ? "SELECT prev_hash, uuid, object_id, file_path,"
+	if ((rc = repo_prepare(r, &st,
+			       "SELECT prev_hash, uuid, object_id, file_path,"
 			       " type, datetime, outcome, detail,"
 			       " outcome_detail, agent, agent_user, hash, seq,"
 			       " 0 FROM events UNION ALL SELECT prev_hash,"
 			       " NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
 			       " NULL, NULL, NULL, hash, seq, 1 FROM"
-			       " event_prunes ORDER BY 13"
-			     : "SELECT prev_hash, uuid, object_id, file_path,"
-			       " type, datetime, outcome, detail,"
-			       " outcome_detail, agent, agent_user, hash, seq,"
-			       " 0 FROM events ORDER BY seq",
-		     err)) < 0)
+			       " event_prunes ORDER BY 13",
+			       err)) < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (i = 0; i < 11; i++)
@@ -331,19 +303,6 @@ out:
 	return rc;
 }
 
-static int
-exec_sql(struct repo *r, const char *sql, struct vl_err *err)
-{
-	char *msg = NULL;
-	int rc = 0;
-
-	if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		rc = vl_err_set(err, VL_E_DB, "event log: %s",
-				msg ? msg : sqlite3_errmsg(r->db));
-	sqlite3_free(msg);
-	return rc;
-}
-
 int
 repo_event_prune(struct repo *r, const int64_t *seqs, size_t n,
 		 struct vl_err *err)
@@ -362,8 +321,7 @@ repo_event_prune(struct repo *r, const int64_t *seqs, size_t n,
 	/* The trigger lets DELETE through only while this setting is 'yes':
 	 * it is set and cleared inside this transaction, so no other
 	 * connection ever sees it. */
-	if ((rc = exec_sql(r, prune_schema, err)) < 0 ||
-	    (rc = repo_setting_set(r, "allow_event_prune", "yes", err)) < 0 ||
+	if ((rc = repo_setting_set(r, "allow_event_prune", "yes", err)) < 0 ||
 	    (rc = repo_prepare(r, &keep,
 			       "INSERT INTO event_prunes(seq, prev_hash, hash,"
 			       " pruned) SELECT seq, prev_hash, hash, ?2 FROM"
