@@ -16,7 +16,7 @@ TEST_PKGS := cmocka
 DEB_PKGS := gcc make pkg-config libxml2-dev libarchive-dev libssl-dev \
 	    libsqlite3-dev libcurl4-gnutls-dev libmicrohttpd-dev \
 	    libcmocka-dev libutf8proc-dev libmagic-dev libjansson-dev \
-	    libraptor2-dev zlib1g-dev libxml2-utils curl xsltproc jq sqlite3 python3
+	    libraptor2-dev zlib1g-dev libxml2-utils curl xsltproc jq sqlite3 python3 bc time
 
 ifeq ($(SAN),1)
 B        := build-san
