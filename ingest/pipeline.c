@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -471,16 +472,35 @@ exec_sql(struct repo *r, const char *sql, struct vl_err *err)
 	return rc;
 }
 
+/* Payload files wait in chunks for format identification, which runs on
+ * a thread per core (libmagic costs as much as hashing on text and
+ * unrecognised data); results are recorded in path order. */
+#define ID_CHUNK       512
+#define ID_THREADS_MAX 8
+
+struct pending {
+	char *path;
+	uint64_t size;
+	unsigned algs;
+	char *hex[FIX_ALG_COUNT];
+	char mime[128], desc[256];
+	int rc;
+	char msg[256];
+};
+
 struct inspect {
 	struct job *j;
 	sqlite3_stmt *file, *digest;
-	struct ing_magic *magic;
+	struct pending *chunk;
+	size_t nchunk;
+	struct ing_magic *magics[ID_THREADS_MAX];
+	unsigned nthreads;
 	EVP_MD_CTX *md; /* the payload digest: duplicate detection */
 	int dup_alg;
 	int want_tag; /* 1: tag entries, 0: payload entries */
 	/* MIME type counts for the format identification event */
 	struct {
-		char mime[96];
+		char mime[128];
 		uint64_t n;
 	} types[32];
 	size_t ntypes;
@@ -503,76 +523,200 @@ count_type(struct inspect *in, const char *mime)
 	}
 }
 
+/* Inserts one file's facts into the TEMP tables. */
 static int
-identify(struct inspect *in, const char *rel, char *mime, size_t mn, char *desc,
-	 size_t dn)
+store_entry(struct inspect *in, const char *path, int tag, uint64_t size,
+	    unsigned algs, char *const *hex, const char *mime, const char *desc)
 {
-	struct vl_buf p = VL_BUF_INIT;
-	int fd, rc;
+	int a;
 
-	vl_buf_addf(&p, "%s/%s", in->j->bag, rel);
-	fd = open(p.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	vl_buf_release(&p);
-	if (fd < 0)
-		return vl_err_sys(in->j->err, VL_E_IO, "cannot read '%s'", rel);
-	rc = ing_magic_identify(in->magic, fd, mime, mn, desc, dn, in->j->err);
-	close(fd);
-	return rc;
-}
-
-static int
-record_entry(void *ctx, const struct bag_file_entry *f)
-{
-	struct inspect *in = ctx;
-	char mime[128] = "", desc[256] = "", line[8];
-	int a, rc;
-
-	if (f->tag != in->want_tag)
-		return 0;
-	if (!f->tag) {
-		if ((rc = identify(in, f->path, mime, sizeof(mime), desc,
-				   sizeof(desc))) < 0)
-			return rc;
-		count_type(in, mime);
-		in->j->res->files++;
-		in->j->res->bytes += f->size;
-		/* Sorted by path, so the digest is the same for the same
-		 * payload whatever order it was bagged in. */
-		if (in->md && f->hex[in->dup_alg]) {
-			EVP_DigestUpdate(in->md, f->hex[in->dup_alg],
-					 strlen(f->hex[in->dup_alg]));
-			snprintf(line, sizeof(line), " ");
-			EVP_DigestUpdate(in->md, line, 1);
-			EVP_DigestUpdate(in->md, f->path, strlen(f->path) + 1);
-		}
-	}
 	sqlite3_reset(in->file);
-	sqlite3_bind_text(in->file, 1, f->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(in->file, 2, f->tag ? "tag" : "payload", -1,
+	sqlite3_bind_text(in->file, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(in->file, 2, tag ? "tag" : "payload", -1,
 			  SQLITE_STATIC);
-	sqlite3_bind_int64(in->file, 3, (sqlite3_int64)f->size);
-	if (*mime)
+	sqlite3_bind_int64(in->file, 3, (sqlite3_int64)size);
+	if (mime && *mime)
 		sqlite3_bind_text(in->file, 4, mime, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(in->file, 4);
-	if (*desc)
+	if (desc && *desc)
 		sqlite3_bind_text(in->file, 5, desc, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(in->file, 5);
 	if (sqlite3_step(in->file) != SQLITE_DONE)
 		return repo_db_err(in->j->r->db, in->j->err, "catalog");
 	for (a = 0; a < FIX_ALG_COUNT; a++) {
-		if (!(f->algs & FIX_ALG_BIT(a)))
+		if (!(algs & FIX_ALG_BIT(a)))
 			continue;
 		sqlite3_reset(in->digest);
-		sqlite3_bind_text(in->digest, 1, f->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->digest, 1, path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(in->digest, 2, fix_alg_name(a), -1,
 				  SQLITE_STATIC);
-		sqlite3_bind_text(in->digest, 3, f->hex[a], -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->digest, 3, hex[a], -1, SQLITE_STATIC);
 		if (sqlite3_step(in->digest) != SQLITE_DONE)
 			return repo_db_err(in->j->r->db, in->j->err, "catalog");
 	}
 	return 0;
+}
+
+struct id_worker {
+	struct inspect *in;
+	unsigned t;
+	pthread_t tid;
+};
+
+static void *
+identify_some(void *arg)
+{
+	struct id_worker *w = arg;
+	struct inspect *in = w->in;
+	struct vl_buf p = VL_BUF_INIT;
+	struct vl_err err;
+	size_t i;
+	int fd;
+
+	for (i = w->t; i < in->nchunk; i += in->nthreads) {
+		struct pending *pe = &in->chunk[i];
+
+		vl_buf_reset(&p);
+		vl_buf_addf(&p, "%s/%s", in->j->bag, pe->path);
+		fd = open(p.buf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			pe->rc = vl_err_sys(&err, VL_E_IO, "cannot read '%s'",
+					    pe->path);
+		} else {
+			pe->rc = ing_magic_identify(in->magics[w->t], fd,
+						    pe->mime, sizeof(pe->mime),
+						    pe->desc, sizeof(pe->desc),
+						    &err);
+			close(fd);
+		}
+		if (pe->rc < 0)
+			snprintf(pe->msg, sizeof(pe->msg), "%s", err.msg);
+	}
+	vl_buf_release(&p);
+	return NULL;
+}
+
+static void
+free_pending(struct pending *pe)
+{
+	int a;
+
+	free(pe->path);
+	for (a = 0; a < FIX_ALG_COUNT; a++)
+		free(pe->hex[a]);
+	memset(pe, 0, sizeof(*pe));
+}
+
+static int
+start_identifiers(struct inspect *in)
+{
+	unsigned n = in->j->o->threads ? in->j->o->threads : fix_cpu_count();
+	int rc;
+
+	if (in->nthreads)
+		return 0;
+	if (n > ID_THREADS_MAX)
+		n = ID_THREADS_MAX;
+	for (in->nthreads = 0; in->nthreads < n; in->nthreads++)
+		if ((rc = ing_magic_new(&in->magics[in->nthreads],
+					in->j->err)) < 0)
+			return rc;
+	return 0;
+}
+
+/* Identifies the chunk's files in parallel, then records them in
+ * order: counts, the payload digest, the TEMP rows. */
+static int
+flush_chunk(struct inspect *in)
+{
+	struct id_worker w[ID_THREADS_MAX];
+	char sep = ' ';
+	unsigned t, started = 0;
+	size_t i;
+	int rc = 0;
+
+	if (!in->nchunk)
+		return 0;
+	if ((rc = start_identifiers(in)) < 0)
+		goto out;
+	for (t = 0; t < in->nthreads; t++) {
+		w[t].in = in;
+		w[t].t = t;
+		if (t > 0 &&
+		    pthread_create(&w[t].tid, NULL, identify_some, &w[t]) != 0)
+			break;
+		if (t > 0)
+			started = t;
+	}
+	identify_some(&w[0]);
+	/* Threads that could not start leave their share undone: do it. */
+	for (t = started + 1; t < in->nthreads; t++)
+		identify_some(&w[t]);
+	for (t = 1; t <= started; t++)
+		pthread_join(w[t].tid, NULL);
+	for (i = 0; i < in->nchunk && rc == 0; i++) {
+		struct pending *pe = &in->chunk[i];
+
+		if (pe->rc < 0) {
+			rc = vl_err_set(in->j->err, pe->rc, "%s", pe->msg);
+			break;
+		}
+		count_type(in, pe->mime);
+		in->j->res->files++;
+		in->j->res->bytes += pe->size;
+		/* Sorted by path, so the digest is the same for the same
+		 * payload whatever order it was bagged in. */
+		if (in->md && pe->hex[in->dup_alg]) {
+			EVP_DigestUpdate(in->md, pe->hex[in->dup_alg],
+					 strlen(pe->hex[in->dup_alg]));
+			EVP_DigestUpdate(in->md, &sep, 1);
+			EVP_DigestUpdate(in->md, pe->path,
+					 strlen(pe->path) + 1);
+		}
+		rc = store_entry(in, pe->path, 0, pe->size, pe->algs, pe->hex,
+				 pe->mime, pe->desc);
+	}
+out:
+	for (i = 0; i < in->nchunk; i++)
+		free_pending(&in->chunk[i]);
+	in->nchunk = 0;
+	return rc;
+}
+
+static int
+queue_payload(struct inspect *in, const struct bag_file_entry *f)
+{
+	struct pending *pe;
+	int a;
+
+	if (!in->chunk && !(in->chunk = calloc(ID_CHUNK, sizeof(*in->chunk))))
+		return vl_err_set(in->j->err, VL_E_NOMEM, "out of memory");
+	pe = &in->chunk[in->nchunk++];
+	pe->size = f->size;
+	pe->algs = f->algs;
+	if (!(pe->path = strdup(f->path)))
+		return vl_err_set(in->j->err, VL_E_NOMEM, "out of memory");
+	for (a = 0; a < FIX_ALG_COUNT; a++)
+		if ((f->algs & FIX_ALG_BIT(a)) &&
+		    !(pe->hex[a] = strdup(f->hex[a])))
+			return vl_err_set(in->j->err, VL_E_NOMEM,
+					  "out of memory");
+	return in->nchunk == ID_CHUNK ? flush_chunk(in) : 0;
+}
+
+static int
+record_entry(void *ctx, const struct bag_file_entry *f)
+{
+	struct inspect *in = ctx;
+
+	if (f->tag != in->want_tag)
+		return 0;
+	if (!f->tag)
+		return queue_payload(in, f);
+	return store_entry(in, f->path, 1, f->size, f->algs,
+			   (char *const *)f->hex, NULL, NULL);
 }
 
 static int
@@ -607,9 +751,16 @@ inspect_open(struct inspect *in, struct job *j)
 static void
 inspect_close(struct inspect *in)
 {
+	unsigned t;
+	size_t i;
+
 	sqlite3_finalize(in->file);
 	sqlite3_finalize(in->digest);
-	ing_magic_free(in->magic);
+	for (t = 0; t < in->nthreads; t++)
+		ing_magic_free(in->magics[t]);
+	for (i = 0; i < in->nchunk; i++)
+		free_pending(&in->chunk[i]);
+	free(in->chunk);
 	EVP_MD_CTX_free(in->md);
 }
 
@@ -674,11 +825,11 @@ inspect_payload(struct job *j)
 	if ((rc = bag_read_meta(j->bag, &meta, &rep, j->err)) < 0)
 		goto out;
 	in.dup_alg = payload_algorithm(meta.payload_algs);
-	if ((rc = ing_magic_new(&in.magic, j->err)) < 0)
-		goto out;
 	if (in.dup_alg >= 0 && (in.md = EVP_MD_CTX_new()))
 		EVP_DigestInit_ex(in.md, EVP_sha256(), NULL);
-	if ((rc = bag_manifest_foreach(j->bag, record_entry, &in, j->err)) < 0)
+	if ((rc = bag_manifest_foreach(j->bag, record_entry, &in, j->err)) <
+		    0 ||
+	    (rc = flush_chunk(&in)) < 0)
 		goto out;
 	for (i = 0; i < in.ntypes; i++)
 		vl_buf_addf(&j->formats, "%s%s %llu", i ? ", " : "",
