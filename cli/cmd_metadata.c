@@ -509,7 +509,7 @@ run_convert(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		md_diag_release(&d);
 		return cli_fail(cli, &err);
 	}
-	rc = md_read_stream(in, in_name, o.from,
+	rc = md_read_stream(in, in_name, &o.from,
 			    MD_READ_BATCH |
 				    (o.keep_unknown ? MD_READ_KEEP_UNKNOWN : 0),
 			    sink_record, &s, &count, &d, &err);

@@ -403,12 +403,13 @@ out:
 }
 
 int
-md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
+md_read_stream(FILE *in, const char *name, enum md_format *fmtp, unsigned flags,
 	       int (*fn)(void *ctx, struct md_record *rec, unsigned long line),
 	       void *ctx, size_t *count, struct md_diag *d, struct vl_err *err)
 {
 	struct md_xparse p = { 0 };
 	struct stream s = { 0 };
+	enum md_format fmt = *fmtp;
 	char *pre = NULL;
 	size_t prelen = 0;
 	int rc;
@@ -442,7 +443,7 @@ md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
 				    err)) < 0)
 			goto out;
 	}
-	s.fmt = fmt;
+	s.fmt = *fmtp = fmt;
 	if (fmt == MD_FMT_CSV) {
 		rc = read_csv(&s, in, name, count, err);
 		goto out;

@@ -1195,14 +1195,16 @@ md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
 	const char *ver = md_x_attr(mods, MD_NS_NONE, "version");
 	int rc = 0;
 
-	if (ver && strcmp(ver, "3.4") != 0 && strcmp(ver, "3.5") != 0 &&
-	    strcmp(ver, "3.6") != 0 && strcmp(ver, "3.7") != 0 &&
-	    strcmp(ver, "3.8") != 0)
-		md_rctx_problem(
-			c, mods->line,
-			"MODS version '%s' read as MODS 3.8 (3.4 to 3.8 "
-			"are supported)",
-			ver);
+	/* MODS 3.4 to 3.8 are read as they are; 3.0 to 3.3 mostly are. */
+	if (ver && strlen(ver) == 3 && !strncmp(ver, "3.", 2) &&
+	    ver[2] >= '0' && ver[2] <= '3')
+		md_rctx_warn(c, mods->line,
+			     "MODS version '%s' read as MODS 3.8", ver);
+	else if (ver && !(strlen(ver) == 3 && !strncmp(ver, "3.", 2) &&
+			  ver[2] >= '4' && ver[2] <= '8'))
+		md_rctx_problem(c, mods->line,
+				"MODS version '%s' is not a MODS 3 version",
+				ver);
 	for (n = mods->child; n && rc >= 0; n = n->next) {
 		const char *e = n->name;
 

@@ -293,10 +293,12 @@ int md_read_file(struct md_record **out, enum md_format fmt, const char *path,
  * OAI-PMH response), or each CSV row.  Memory stays flat in the number of
  * records.  fn gets a record it borrows (reused for the next one) and the
  * line it starts on; a negative return stops the stream and is returned.
- * *count (if not NULL) receives the number of records read.
+ * *fmt gives the format (MD_FMT_UNKNOWN: detected from the first 64 KiB)
+ * and receives the one read.  *count (if not NULL) receives the number
+ * of records read.
  */
 int
-md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
+md_read_stream(FILE *in, const char *name, enum md_format *fmt, unsigned flags,
 	       int (*fn)(void *ctx, struct md_record *rec, unsigned long line),
 	       void *ctx, size_t *count, struct md_diag *d, struct vl_err *err);
 

@@ -921,6 +921,7 @@ test_md_read_stream_collection(void **state)
 	struct vl_buf b = VL_BUF_INIT;
 	struct vl_err err = { 0 };
 	size_t n = 0, total = 0, i;
+	enum md_format fmt = MD_FMT_UNKNOWN;
 	FILE *f;
 
 	(void)state;
@@ -934,10 +935,11 @@ test_md_read_stream_collection(void **state)
 	vl_buf_adds(&b, "</modsCollection>\n");
 	f = fmemopen(b.buf, b.len, "r");
 	assert_non_null(f);
-	assert_int_equal(md_read_stream(f, "c.xml", MD_FMT_UNKNOWN, 0,
-					count_record, &n, &total, NULL, &err),
+	assert_int_equal(md_read_stream(f, "c.xml", &fmt, 0, count_record, &n,
+					&total, NULL, &err),
 			 0);
 	fclose(f);
+	assert_int_equal(fmt, MD_FMT_MODS);
 	assert_int_equal(n, 3000);
 	assert_int_equal(total, 3000);
 	vl_buf_release(&b);
@@ -960,11 +962,12 @@ test_md_read_stream_oai_pmh_response(void **state)
 		"</OAI-PMH>";
 	struct vl_err err = { 0 };
 	size_t n = 0;
+	enum md_format fmt = MD_FMT_OAI_DC;
 	FILE *f = fmemopen((void *)resp, strlen(resp), "r");
 
 	(void)state;
-	assert_int_equal(md_read_stream(f, "resp.xml", MD_FMT_OAI_DC, 0,
-					count_record, &n, NULL, NULL, &err),
+	assert_int_equal(md_read_stream(f, "resp.xml", &fmt, 0, count_record,
+					&n, NULL, NULL, &err),
 			 0);
 	fclose(f);
 	assert_int_equal(n, 2);
