@@ -1188,6 +1188,62 @@ read_audience(struct md_rctx *c, const struct md_xnode *n)
 	return 0;
 }
 
+static int
+read_abstract(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_note_like(c, n, MD_T_ABSTRACT);
+}
+
+static int
+read_toc(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_note_like(c, n, MD_T_TABLE_OF_CONTENTS);
+}
+
+static int
+read_note(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_note_like(c, n, MD_T_NONE);
+}
+
+static int
+read_tor(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_type(c, n, 1);
+}
+
+static int
+read_genre(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_type(c, n, 0);
+}
+
+/* Top-level MODS elements the model keeps, in the order they usually
+ * appear (the dispatch is a linear scan). */
+static const struct {
+	const char *name;
+	int (*fn)(struct md_rctx *c, const struct md_xnode *n);
+} readers[] = {
+	{ "titleInfo", read_title },
+	{ "name", read_name },
+	{ "typeOfResource", read_tor },
+	{ "genre", read_genre },
+	{ "originInfo", read_origin },
+	{ "language", read_language },
+	{ "physicalDescription", read_physical },
+	{ "abstract", read_abstract },
+	{ "tableOfContents", read_toc },
+	{ "note", read_note },
+	{ "targetAudience", read_audience },
+	{ "subject", read_subject },
+	{ "classification", read_classification },
+	{ "relatedItem", read_related },
+	{ "identifier", read_identifier },
+	{ "location", read_location },
+	{ "accessCondition", read_access },
+	{ NULL, NULL },
+};
+
 int
 md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
 {
@@ -1206,7 +1262,7 @@ md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
 				"MODS version '%s' is not a MODS 3 version",
 				ver);
 	for (n = mods->child; n && rc >= 0; n = n->next) {
-		const char *e = n->name;
+		size_t i;
 
 		if (n->ns != MD_NS_MODS) {
 			md_rctx_warn(
@@ -1216,40 +1272,12 @@ md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
 				n->name, n->uri);
 			continue;
 		}
-		if (!strcmp(e, "titleInfo"))
-			rc = read_title(c, n);
-		else if (!strcmp(e, "name"))
-			rc = read_name(c, n);
-		else if (!strcmp(e, "typeOfResource"))
-			rc = read_type(c, n, 1);
-		else if (!strcmp(e, "genre"))
-			rc = read_type(c, n, 0);
-		else if (!strcmp(e, "originInfo"))
-			rc = read_origin(c, n);
-		else if (!strcmp(e, "language"))
-			rc = read_language(c, n);
-		else if (!strcmp(e, "physicalDescription"))
-			rc = read_physical(c, n);
-		else if (!strcmp(e, "abstract"))
-			rc = read_note_like(c, n, MD_T_ABSTRACT);
-		else if (!strcmp(e, "tableOfContents"))
-			rc = read_note_like(c, n, MD_T_TABLE_OF_CONTENTS);
-		else if (!strcmp(e, "note"))
-			rc = read_note_like(c, n, MD_T_NONE);
-		else if (!strcmp(e, "targetAudience"))
-			rc = read_audience(c, n);
-		else if (!strcmp(e, "subject"))
-			rc = read_subject(c, n);
-		else if (!strcmp(e, "classification"))
-			rc = read_classification(c, n);
-		else if (!strcmp(e, "relatedItem"))
-			rc = read_related(c, n);
-		else if (!strcmp(e, "identifier"))
-			rc = read_identifier(c, n);
-		else if (!strcmp(e, "location"))
-			rc = read_location(c, n);
-		else if (!strcmp(e, "accessCondition"))
-			rc = read_access(c, n);
+		for (i = 0; readers[i].name; i++)
+			if (readers[i].name[0] == n->name[0] &&
+			    !strcmp(readers[i].name, n->name))
+				break;
+		if (readers[i].name)
+			rc = readers[i].fn(c, n);
 		else
 			lost(c, n, NULL); /* part, extension, recordInfo */
 	}

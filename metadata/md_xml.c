@@ -31,8 +31,17 @@
 #define MAX_DEPTH 300
 #define CHUNK     65536
 
+/* Namespace URIs come from the parser's dictionary, so the same URI is
+ * the same pointer: a few cached pointers spare the string compares. */
+struct ns_cache {
+	const xmlChar *uri[8];
+	unsigned char id[8];
+	unsigned next;
+};
+
 struct builder {
 	struct md_xparse *p;
+	struct ns_cache nsc;
 	xmlParserCtxtPtr ctxt;
 	struct md_arena *rec_arena;
 	struct md_xnode *stack[MAX_DEPTH];
@@ -54,7 +63,8 @@ md_x_attr(const struct md_xnode *n, int ns, const char *name)
 	unsigned i;
 
 	for (i = 0; i < n->nattrs; i++)
-		if (n->attrs[i].ns == ns && !strcmp(n->attrs[i].name, name))
+		if (n->attrs[i].ns == ns && n->attrs[i].name[0] == name[0] &&
+		    !strcmp(n->attrs[i].name, name))
 			return n->attrs[i].value;
 	return NULL;
 }
@@ -62,7 +72,7 @@ md_x_attr(const struct md_xnode *n, int ns, const char *name)
 int
 md_x_is(const struct md_xnode *n, int ns, const char *name)
 {
-	return n->ns == ns && !strcmp(n->name, name);
+	return n->ns == ns && n->name[0] == name[0] && !strcmp(n->name, name);
 }
 
 const char *
@@ -100,8 +110,24 @@ md_x_count(const struct md_xnode *n)
 	return c;
 }
 
+static unsigned char ns_lookup(const xmlChar *uri);
+
 static unsigned char
-ns_id(const xmlChar *uri)
+ns_id_cached(struct ns_cache *c, const xmlChar *uri)
+{
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		if (c->uri[i] == uri && uri)
+			return c->id[i];
+	i = c->next++ % 8;
+	c->uri[i] = uri;
+	c->id[i] = ns_lookup(uri);
+	return c->id[i];
+}
+
+static unsigned char
+ns_lookup(const xmlChar *uri)
 {
 	const char *u = (const char *)uri;
 
@@ -315,7 +341,7 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	struct builder *b = ud;
 	struct md_xnode *n, *parent = b->depth ? b->stack[b->depth - 1] : NULL;
 	struct md_arena *a;
-	unsigned char ns = ns_id(uri);
+	unsigned char ns = ns_id_cached(&b->nsc, uri);
 	const char *name = (const char *)localname;
 	int starts_record = 0, i;
 
@@ -377,7 +403,7 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 			const xmlChar **at = attributes + 5 * i;
 			struct md_xattr *x = &n->attrs[n->nattrs];
 
-			x->ns = ns_id(at[2]);
+			x->ns = ns_id_cached(&b->nsc, at[2]);
 			x->name = md_arena_strdup(a, (const char *)at[0]);
 			x->value = copy_attr_value(a, at[3], at[4]);
 			if (!x->name || !x->value)
