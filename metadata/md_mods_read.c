@@ -458,7 +458,8 @@ static int
 read_origin(struct md_rctx *c, const struct md_xnode *n)
 {
 	const struct md_xnode *k, *pl;
-	struct md_value *first_pub = NULL;
+	/* An index: pushing dates may move the values array. */
+	size_t first_pub = (size_t)-1;
 	int places = 0, rc;
 
 	for (k = n->child; k; k = k->next) {
@@ -473,8 +474,8 @@ read_origin(struct md_rctx *c, const struct md_xnode *n)
 			if (!(v = push(c, MD_E_PUBLISHER, MD_T_NONE, t, k)) ||
 			    set_common(c, v, k) < 0 || set_lang(c, v, k) < 0)
 				return VL_E_NOMEM;
-			if (!first_pub)
-				first_pub = v;
+			if (first_pub == (size_t)-1)
+				first_pub = (size_t)(v - c->rec->values);
 		} else if (is_date(k)) {
 			const struct md_xnode *end = NULL;
 
@@ -505,16 +506,19 @@ read_origin(struct md_rctx *c, const struct md_xnode *n)
 
 			if (!md_x_is(pl, MD_NS_MODS, "placeTerm"))
 				continue;
-			if (!first_pub || (type && !strcmp(type, "code"))) {
+			if (first_pub == (size_t)-1 ||
+			    (type && !strcmp(type, "code"))) {
 				lost(c, pl,
-				     first_pub ? "place (coded)"
-					       : "place without a "
-						 "publisher");
+				     first_pub != (size_t)-1
+					     ? "place (coded)"
+					     : "place without a "
+					       "publisher");
 				continue;
 			}
 			if (!(t = text_of(c, pl)) ||
-			    !(p = md_rec_part(c->rec, first_pub, "placeTerm",
-					      NULL, t)) ||
+			    !(p = md_rec_part(c->rec,
+					      &c->rec->values[first_pub],
+					      "placeTerm", NULL, t)) ||
 			    set(c, &p->authority,
 				md_x_attr(pl, MD_NS_NONE, "authority")) < 0 ||
 			    set(c, &p->value_uri,

@@ -622,11 +622,11 @@ builder_end(struct builder *b, struct vl_err *err)
 	while (b->depth) {
 		struct md_xnode *n = b->stack[--b->depth];
 
-		if (n->own && !n->kept)
+		if (n->own && !n->kept && n != b->root)
 			md_arena_free(n->own);
 	}
 	if (b->root)
-		free_outer(b->root);
+		free_outer(b->root); /* with the kept nodes under it */
 	if (b->ctxt) {
 		/* libxml2 builds a document of its own for entity
 		 * declarations even in SAX mode ("expat compatibility"). */

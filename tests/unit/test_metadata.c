@@ -992,6 +992,58 @@ test_md_simple_dc_any_root(void **state)
 	md_record_free(r);
 }
 
+/* Regression (fuzz_xml_reader): a malformed simple-DC document whose root
+ * holds dc:* children freed the root twice. */
+static void
+test_md_xml_truncated_simple_dc(void **state)
+{
+	static const char doc[] =
+		"<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+		"<dc:title>x</dc:title><dc:subject>y</dc:subject><dc:type>";
+	struct md_record *r = NULL;
+	struct vl_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(md_read(&r, MD_FMT_OAI_DC, doc, strlen(doc), "t.xml",
+				 0, NULL, &err),
+			 VL_E_FORMAT);
+	assert_non_null(strstr(err.msg, "t.xml"));
+	assert_null(r);
+}
+
+/* Regression (fuzz_xml_reader): a publisher's place was attached through
+ * a pointer that went stale when the values array grew. */
+static void
+test_md_mods_place_survives_growth(void **state)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	struct md_record *r;
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	vl_buf_adds(&b, "<mods xmlns=\"http://www.loc.gov/mods/v3\">");
+	for (i = 0; i < 15; i++)
+		vl_buf_addf(&b, "<titleInfo><title>t%zu</title></titleInfo>",
+			    i);
+	vl_buf_adds(&b, "<originInfo><place><placeTerm>Rotorua</placeTerm>"
+			"</place><publisher>P</publisher>");
+	for (i = 0; i < 40; i++)
+		vl_buf_addf(&b, "<dateOther>%zu</dateOther>", 1900 + i);
+	vl_buf_adds(&b, "</originInfo></mods>");
+	r = read_str(MD_FMT_MODS, b.buf);
+	for (i = 0; i < r->nvalues; i++)
+		if (r->values[i].element == MD_E_PUBLISHER) {
+			assert_int_equal(r->values[i].nparts, 1);
+			assert_string_equal(r->values[i].parts[0].text,
+					    "Rotorua");
+			found = 1;
+		}
+	assert_true(found);
+	md_record_free(r);
+	vl_buf_release(&b);
+}
+
 static void
 test_md_format_detect(void **state)
 {
@@ -1038,6 +1090,8 @@ main(void)
 		cmocka_unit_test(test_md_read_stream_collection),
 		cmocka_unit_test(test_md_read_stream_oai_pmh_response),
 		cmocka_unit_test(test_md_simple_dc_any_root),
+		cmocka_unit_test(test_md_xml_truncated_simple_dc),
+		cmocka_unit_test(test_md_mods_place_survives_growth),
 		cmocka_unit_test(test_md_format_detect),
 	};
 
