@@ -378,8 +378,10 @@ scheme_of(const struct md_value *v, const char *text)
 	case MD_E_RIGHTS:
 		if (v->element == MD_E_IDENTIFIER && v->term != MD_T_NONE)
 			return NULL;
-		return md_is_uri(text) && is_location_uri(text) ? "dcterms:URI"
-								: NULL;
+		return md_is_uri(text) && is_location_uri(text) &&
+				       md_is_any_uri(text)
+			       ? "dcterms:URI"
+			       : NULL;
 	case MD_E_LANGUAGE:
 		return v->scheme && !strcmp(v->scheme, "RFC5646")
 			       ? "dcterms:RFC4646"
@@ -429,7 +431,8 @@ write_qdc_value(struct dcw *w, const char *name, const struct md_value *v)
 		xsi = NULL; /* keep the language; the scheme cannot have it */
 	if (v->element == MD_E_RIGHTS && v->href && strcmp(v->href, t) != 0)
 		emit(w, name, v->href, NULL,
-		     md_is_uri(v->href) && is_location_uri(v->href)
+		     md_is_uri(v->href) && is_location_uri(v->href) &&
+				     md_is_any_uri(v->href)
 			     ? "dcterms:URI"
 			     : NULL);
 	emit(w, name, t, lang, xsi);

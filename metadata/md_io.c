@@ -484,6 +484,11 @@ md_write_buf(struct vl_buf *out, const struct md_record *r, enum md_format fmt,
 				  "mods or json",
 				  md_format_name(fmt));
 	}
+	if (rc == VL_E_INVAL)
+		return vl_err_set(err, rc,
+				  "cannot write %s: the record has no value "
+				  "MODS can hold",
+				  md_format_name(fmt));
 	if (rc < 0)
 		return vl_err_set(err, rc, "cannot write %s: out of memory",
 				  md_format_name(fmt));

@@ -224,6 +224,8 @@ const char *md_term_mods_date(enum md_term t, const char **type_out);
 const char *md_identifier_sniff(const char *s);
 /* 1 if s looks like an absolute URI (scheme ":" with no white space). */
 int md_is_uri(const char *s);
+/* 1 if libxml2's XML Schema check accepts s as an xs:anyURI. */
+int md_is_any_uri(const char *s);
 /* 1 if s looks like an IANA media type ("audio/flac"). */
 int md_is_mime(const char *s);
 

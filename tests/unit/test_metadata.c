@@ -1044,6 +1044,46 @@ test_md_mods_place_survives_growth(void **state)
 	vl_buf_release(&b);
 }
 
+/* Whatever the input holds, the output is schema-valid: URIs the schema
+ * would refuse are dropped or written where a string is allowed, and an
+ * empty record cannot be MODS. */
+static void
+test_md_mods_output_stays_valid(void **state)
+{
+	static const char doc[] =
+		"<mods xmlns=\"http://www.loc.gov/mods/v3\" "
+		"xmlns:xlink=\"http://"
+		"www.w3.org/1999/xlink\"><titleInfo valueURI=\"http://x/%zz\">"
+		"<title>t</title></titleInfo><accessCondition xlink:href=\"a b "
+		"%%\">r</accessCondition><location><url>http://x/%q</url>"
+		"</location></mods>";
+	struct md_record *r = read_str(MD_FMT_MODS, doc), *empty;
+	struct md_diag d;
+	struct vl_err err = { 0 };
+	char *out = NULL;
+
+	(void)state;
+	md_diag_init(&d);
+	assert_int_equal(md_write(&out, NULL, r, MD_FMT_MODS, 0, &d, &err), 0);
+	assert_schema_valid(out, "bad URIs");
+	assert_null(strstr(out, "%zz"));
+	assert_non_null(strstr(out, "<identifier>http://x/%q</identifier>"));
+	assert_true(d.warnings >= 2);
+	free(out);
+	md_diag_release(&d);
+	md_record_free(r);
+	empty = md_record_new();
+	assert_int_equal(
+		md_write(&out, NULL, empty, MD_FMT_MODS, 0, NULL, &err),
+		VL_E_INVAL);
+	assert_non_null(strstr(err.msg, "no value MODS can hold"));
+	assert_int_equal(
+		md_write(&out, NULL, empty, MD_FMT_OAI_DC, 0, NULL, &err), 0);
+	assert_schema_valid(out, "empty oai_dc");
+	free(out);
+	md_record_free(empty);
+}
+
 static void
 test_md_format_detect(void **state)
 {
@@ -1092,6 +1132,7 @@ main(void)
 		cmocka_unit_test(test_md_simple_dc_any_root),
 		cmocka_unit_test(test_md_xml_truncated_simple_dc),
 		cmocka_unit_test(test_md_mods_place_survives_growth),
+		cmocka_unit_test(test_md_mods_output_stays_valid),
 		cmocka_unit_test(test_md_format_detect),
 	};
 
