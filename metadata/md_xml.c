@@ -391,9 +391,10 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	n->line = cur_line(b);
 	n->parent = parent;
 	n->text = "";
-	if (!(n->name = md_arena_strdup(a, name)) ||
-	    !(n->uri = md_arena_strdup(a, uri ? (const char *)uri : "")))
-		goto nomem;
+	/* Names and namespace URIs live in the parser's dictionary until
+	 * the parse ends: no copy. */
+	n->name = name;
+	n->uri = uri ? (const char *)uri : "";
 	if (nb_attributes > 0) {
 		n->attrs = md_arena_alloc(a, (size_t)nb_attributes *
 						     sizeof(*n->attrs));
@@ -404,10 +405,16 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 			struct md_xattr *x = &n->attrs[n->nattrs];
 
 			x->ns = ns_id_cached(&b->nsc, at[2]);
-			x->name = md_arena_strdup(a, (const char *)at[0]);
+			x->name = (const char *)at[0];
 			x->value = copy_attr_value(a, at[3], at[4]);
-			if (!x->name || !x->value)
+			if (!x->value)
 				goto nomem;
+			if ((x->ns == MD_NS_XML && !strcmp(x->name, "lang")) ||
+			    (x->ns == MD_NS_NONE &&
+			     (!strcmp(x->name, "lang") ||
+			      !strcmp(x->name, "script") ||
+			      !strcmp(x->name, "transliteration"))))
+				n->langish = 1;
 			n->nattrs++;
 		}
 	}
@@ -421,11 +428,8 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 			const xmlChar *u = namespaces[2 * i + 1];
 			struct md_xnsdecl *x = &n->nsdecls[n->nnsdecls];
 
-			x->prefix = md_arena_strdup(a, pfx ? (const char *)pfx
-							   : "");
-			x->uri = md_arena_strdup(a, u ? (const char *)u : "");
-			if (!x->prefix || !x->uri)
-				goto nomem;
+			x->prefix = pfx ? (const char *)pfx : "";
+			x->uri = u ? (const char *)u : "";
 			n->nnsdecls++;
 		}
 	}
@@ -494,17 +498,23 @@ on_end(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	n = b->stack[--b->depth];
 	t = &b->text[b->depth];
 	if (t->len) {
-		char *s = md_arena_strndup(n->own ? n->own : b->rec_arena,
-					   t->buf, t->len);
+		/* Stored trimmed of XML white space: every reader wants it so,
+		 * and container elements then hold no text. */
+		const char *start = t->buf;
+		size_t len = t->len;
+		char *s = NULL;
 
-		if (!s) {
+		md_trim(&start, &len);
+		if (len &&
+		    !(s = md_arena_strndup(n->own ? n->own : b->rec_arena,
+					   start, len))) {
 			fail(b, VL_E_NOMEM,
 			     "'%s' line %lu: record larger than %zu bytes",
 			     b->p->name, cur_line(b), b->p->max_record);
 			return;
 		}
-		n->text = s;
-		n->text_len = t->len;
+		n->text = s ? s : "";
+		n->text_len = len;
 		vl_buf_reset(t);
 	}
 	if (n == b->rec) {
@@ -729,30 +739,30 @@ out:
 static int
 escape(struct vl_buf *b, const char *s, int attr)
 {
-	const char *run = s;
+	const char *stop = attr ? "<>&\r\"\n\t" : "<>&\r";
 	int rc;
 
-	for (; *s; s++) {
+	for (;;) {
+		size_t run = strcspn(s, stop); /* the common case: all */
 		const char *rep;
 
+		if (run && (rc = vl_buf_add(b, s, run)) < 0)
+			return rc;
+		s += run;
 		switch (*s) {
+		case '\0': return 0;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '&': rep = "&amp;"; break;
 		case '\r': rep = "&#13;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		case '\n': rep = attr ? "&#10;" : NULL; break;
-		case '\t': rep = attr ? "&#9;" : NULL; break;
-		default: rep = NULL;
+		case '"': rep = "&quot;"; break;
+		case '\n': rep = "&#10;"; break;
+		default: rep = "&#9;"; break;
 		}
-		if (!rep)
-			continue;
-		if ((rc = vl_buf_add(b, run, (size_t)(s - run))) < 0 ||
-		    (rc = vl_buf_adds(b, rep)) < 0)
+		if ((rc = vl_buf_adds(b, rep)) < 0)
 			return rc;
-		run = s + 1;
+		s++;
 	}
-	return vl_buf_add(b, run, (size_t)(s - run));
 }
 
 int

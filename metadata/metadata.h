@@ -222,6 +222,7 @@ struct md_diag_item {
 	char *where; /* "file:line" (or "file") */
 	char *msg;
 	unsigned long count; /* how many times (identical messages merge) */
+	unsigned long hash;  /* of msg, to find repeats fast */
 };
 
 /* Identical messages are merged (the first place is kept, count grows),
