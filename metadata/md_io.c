@@ -501,6 +501,32 @@ out:
 	return rc;
 }
 
+/* A FILE reading pre[] and then the rest of in (fopencookie). */
+struct joined {
+	const char *pre;
+	size_t len, off;
+	FILE *in;
+};
+
+static ssize_t
+joined_read(void *cookie, char *buf, size_t size)
+{
+	struct joined *j = cookie;
+	size_t n;
+
+	if (j->off < j->len) {
+		n = j->len - j->off < size ? j->len - j->off : size;
+		memcpy(buf, j->pre + j->off, n);
+		j->off += n;
+		return (ssize_t)n;
+	}
+	n = fread(buf, 1, size, j->in);
+	return n == 0 && ferror(j->in) ? -1 : (ssize_t)n;
+}
+
+static const cookie_io_functions_t joined_io = { joined_read, NULL, NULL,
+						 NULL };
+
 int
 md_read_stream(FILE *in, const char *name, enum md_format *fmtp, unsigned flags,
 	       int (*fn)(void *ctx, struct md_record *rec, unsigned long line),
@@ -544,6 +570,20 @@ md_read_stream(FILE *in, const char *name, enum md_format *fmtp, unsigned flags,
 			goto out;
 	}
 	s.fmt = *fmtp = fmt;
+	if (fmt == MD_FMT_CSV && prelen) {
+		/* The detection read the first bytes: read them again. */
+		struct joined j = { pre, prelen, 0, in };
+		FILE *f = fopencookie(&j, "r", joined_io);
+
+		if (!f) {
+			rc = vl_err_sys(err, VL_E_NOMEM, "cannot read '%s'",
+					name);
+			goto out;
+		}
+		rc = read_csv(&s, f, name, count, err);
+		fclose(f);
+		goto out;
+	}
 	if (fmt == MD_FMT_CSV) {
 		rc = read_csv(&s, in, name, count, err);
 		goto out;

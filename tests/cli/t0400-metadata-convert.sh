@@ -102,6 +102,11 @@ expect_out "a role from the header" '<roleTerm type="code" authority="marcrelato
 expect_out "an authority from the header" '<subject authority="lcsh" lang="eng" xml:lang="en">'
 expect_out "a value URI from the cell" 'valueURI="http://id.loc.gov/authorities/subjects/sh85125237"'
 expect_out "an escaped bar" '<title>Pipe \| and backslash \\</title>'
+"$VELLUM" metadata convert --to oai_dc - <"$FIX/multilingual.csv" >"$OUT" 2>"$ERR"
+RC=$?
+expect_rc "CSV on stdin is detected" 0
+check "both rows read from stdin" test "$(grep -c '<oai_dc:dc ' "$OUT")" -eq 2
+expect_out "the first row's first title" '<dc:title xml:lang="mi">Ngā waiata o te kāinga</dc:title>'
 printf 'title,colour\nx,blue\n' >bad.csv
 run metadata convert --to mods bad.csv
 expect_rc "unknown CSV column fails" 3
