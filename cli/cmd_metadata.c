@@ -786,10 +786,16 @@ run_show(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 				   &err)) < 0)
 			goto fail;
 		j = json_loads(out, 0, NULL);
-		cli_json_out(json_pack("{s:s, s:I, s:s, s:o}", "id", id,
+		json_t *fmts = json_array();
+
+		for (i = 0; fmts && i < 4; i++)
+			if (st.xml[i])
+				json_array_append_new(
+					fmts, json_string(stored_names[i]));
+		cli_json_out(json_pack("{s:s, s:I, s:o, s:o}", "id", id,
 				       "version", (json_int_t)version,
-				       "formats", st.formats, "record",
-				       j ? j : json_null()));
+				       "formats", fmts ? fmts : json_null(),
+				       "record", j ? j : json_null()));
 	} else if (want != MD_FMT_UNKNOWN) {
 		vl_log_info("%s: no stored %s record; rendered from the "
 			    "richest stored one",

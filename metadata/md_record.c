@@ -536,6 +536,18 @@ md_rec_copy_all(struct md_record *r, const struct md_record *src)
 	return r;
 }
 
+struct md_record *
+md_record_dup(const struct md_record *src)
+{
+	struct md_record *r = md_record_new();
+
+	if (r && !md_rec_copy_all(r, src)) {
+		md_record_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 int
 md_record_add(struct md_value **out, struct md_record *r,
 	      enum md_element element, enum md_term term, const char *text,

@@ -49,6 +49,7 @@ run -r repo metadata show --json wai-7
 expect_rc "--json" 0
 expect_json "--json id" .id wai-7
 expect_json "--json version" .version 2
+expect_json "--json stored formats" ".formats | join(\",\")" "mods,oai_dc,source"
 expect_json "--json title" .record.title "Ngā waiata o te kāinga: he kohinga"
 expect_json "--json value language" '.record.values[1].lang' ar
 

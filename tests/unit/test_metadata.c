@@ -902,11 +902,19 @@ test_md_record_title_prefers_primary(void **state)
 
 /* ---- streaming ---- */
 
+static struct md_record *kept_record;
+
 static int
 count_record(void *ctx, struct md_record *rec, unsigned long line)
 {
 	size_t *n = ctx;
 	char want[32];
+
+	if (*n == 7) { /* keep one beyond the callback */
+		md_record_free(kept_record);
+		kept_record = md_record_dup(rec);
+		assert_non_null(kept_record);
+	}
 
 	snprintf(want, sizeof(want), "title %zu", *n);
 	assert_string_equal(md_record_title(rec), want);
@@ -941,6 +949,10 @@ test_md_read_stream_collection(void **state)
 	fclose(f);
 	assert_int_equal(fmt, MD_FMT_MODS);
 	assert_int_equal(n, 3000);
+	assert_string_equal(md_record_title(kept_record), "title 7");
+	assert_string_equal(kept_record->values[0].lang, "en");
+	md_record_free(kept_record);
+	kept_record = NULL;
 	assert_int_equal(total, 3000);
 	vl_buf_release(&b);
 }
