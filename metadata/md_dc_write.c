@@ -49,12 +49,22 @@ dc_lang(struct dcw *w, const struct md_value *v)
 	    !(dash[1] >= '0' && dash[1] <= '9'))
 		return v->lang; /* has a script subtag already */
 	n = dash ? (size_t)(dash - v->lang) : strlen(v->lang);
+	if (n < 2 || n > 3) /* private use or grandfathered: leave it */
+		return v->lang;
 	vl_buf_reset(&w->lang);
 	if (vl_buf_add(&w->lang, v->lang, n) < 0 ||
 	    vl_buf_addch(&w->lang, '-') < 0 ||
 	    vl_buf_adds(&w->lang, v->script) < 0 ||
 	    (dash && vl_buf_adds(&w->lang, dash) < 0))
 		return v->lang;
+	{
+		char canon[128];
+
+		/* e.g. en-GB-oed + Latn would not be well-formed */
+		if (md_lang_canonical(canon, sizeof(canon), w->lang.buf,
+				      NULL) == VL_E_INVAL)
+			return v->lang;
+	}
 	return w->lang.buf;
 }
 
