@@ -47,6 +47,8 @@ static const char metadata_help[] =
 	"  --schema-dir DIR   XSD directory (default: the repository's\n"
 	"                     schema_dir, else $VELLUM_SCHEMA_DIR)\n"
 	"  --no-schema        content rules only, no XSD validation\n"
+	"  --json             report each file's errors and warnings as JSON\n"
+	"  Exit 3 if a file cannot be read or a schema cannot be compiled.\n"
 	"\n"
 	"convert --to FMT FILE|-\n"
 	"  Converts every record of FILE (- for standard input) to oai_dc,\n"
@@ -54,11 +56,10 @@ static const char metadata_help[] =
 	"  (a modsCollection, an OAI-PMH response, CSV rows) give a "
 	"collection:\n"
 	"  <modsCollection>, <records> or a JSON array.  Lost fields are\n"
-	"  warned about on standard error.\n"
-	"  --from FMT         oai_dc, dcterms, mods or csv (default: "
-	"detected;\n"
-	"                     standard input and CSV need it unless FILE ends\n"
-	"                     in .csv)\n"
+	"  warned about on standard error.  Unreadable, malformed or refused\n"
+	"  input exits 3 and writes nothing to OUT.\n"
+	"  --from FMT         oai_dc, dcterms, mods or csv (default: detected\n"
+	"                     from the content, or a .csv name)\n"
 	"  --to FMT           oai_dc, dcterms, mods or json\n"
 	"  -o, --output OUT   write OUT (atomically) instead of standard "
 	"output\n"
@@ -509,7 +510,7 @@ run_convert(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		md_diag_release(&d);
 		return cli_fail(cli, &err);
 	}
-	rc = md_read_stream(in, in_name, o.from,
+	rc = md_read_stream(in, in_name, &o.from,
 			    MD_READ_BATCH |
 				    (o.keep_unknown ? MD_READ_KEEP_UNKNOWN : 0),
 			    sink_record, &s, &count, &d, &err);
@@ -788,10 +789,16 @@ run_show(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 				   &err)) < 0)
 			goto fail;
 		j = json_loads(out, 0, NULL);
-		cli_json_out(json_pack("{s:s, s:I, s:s, s:o}", "id", id,
+		json_t *fmts = json_array();
+
+		for (i = 0; fmts && i < 4; i++)
+			if (st.xml[i])
+				json_array_append_new(
+					fmts, json_string(stored_names[i]));
+		cli_json_out(json_pack("{s:s, s:I, s:o, s:o}", "id", id,
 				       "version", (json_int_t)version,
-				       "formats", st.formats, "record",
-				       j ? j : json_null()));
+				       "formats", fmts ? fmts : json_null(),
+				       "record", j ? j : json_null()));
 	} else if (want != MD_FMT_UNKNOWN) {
 		vl_log_info("%s: no stored %s record; rendered from the "
 			    "richest stored one",

@@ -3,6 +3,7 @@
 # iso-codes package (JSON files under /usr/share/iso-codes/json).
 #
 #   python3 metadata/gen_iso_tables.py > metadata/md_iso_tables.c
+#   make format     # the committed file is clang-formatted
 #
 # The generated file is committed: Vellum needs no iso-codes at run time.
 # Tables: ISO 639-2 (B, T and the ISO 639-1 code), every ISO 639-3 code,

@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include <libxml/uri.h>
+
 #include "md_private.h"
 
 static const char *const tor_dcmi[][2] = {
@@ -200,6 +202,36 @@ md_is_uri(const char *s)
 		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' ||
 		    *p == '"')
 			return 0;
+	return 1;
+}
+
+int
+md_is_any_uri(const char *s)
+{
+	char buf[2048], *p;
+	xmlURIPtr uri;
+	size_t n;
+
+	/* What libxml2 2.9's xs:anyURI check does (xmlschemastypes.c):
+	 * collapse white space, map characters a URI cannot hold to '_',
+	 * then require xmlParseURI to succeed. */
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+		     s[n - 1] == '\r'))
+		n--;
+	if (!n || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (p = buf; *p; p++)
+		if ((unsigned char)*p < 32 || (unsigned char)*p >= 127 ||
+		    strchr(" <>\"{}|\\^`'", *p))
+			*p = '_';
+	if (!(uri = xmlParseURI(buf)))
+		return 0;
+	xmlFreeURI(uri);
 	return 1;
 }
 

@@ -39,11 +39,27 @@ struct md_csv {
 	struct vl_buf *fields;
 	size_t nfields, afields;
 	unsigned long line, row_line;
+	int back[4]; /* bytes pushed back (a stack) */
+	int nback;
 	struct md_record *rec;
 	struct md_rctx rctx;
 };
 
 /* ---- the RFC 4180 row parser ---- */
+
+/* getc/ungetc with more than one byte of push-back (the BOM check). */
+static int
+csv_getc(struct md_csv *c)
+{
+	return c->nback ? c->back[--c->nback] : getc(c->in);
+}
+
+static void
+csv_ungetc(struct md_csv *c, int ch)
+{
+	if (ch != EOF && c->nback < 4)
+		c->back[c->nback++] = ch;
+}
 
 static int
 field_add(struct md_csv *c, int ch)
@@ -91,7 +107,7 @@ again:
 	if ((rc = new_field(c, err)) < 0)
 		return rc;
 	for (;;) {
-		ch = getc(c->in);
+		ch = csv_getc(c);
 		if (ch == '\0')
 			return vl_err_set(err, VL_E_FORMAT,
 					  "'%s' line %lu: NUL byte", c->name,
@@ -120,8 +136,8 @@ again:
 				continue;
 			}
 			if (ch == '\r') {
-				if ((ch = getc(c->in)) != '\n' && ch != EOF)
-					ungetc(ch, c->in);
+				if ((ch = csv_getc(c)) != '\n' && ch != EOF)
+					csv_ungetc(c, ch);
 				ch = '\n';
 			}
 			if (ch == '\n' || ch == EOF) {
@@ -145,23 +161,23 @@ again:
 						  "never closed",
 						  c->name, quote_line);
 			if (ch == '"') {
-				if ((ch = getc(c->in)) == '"') {
+				if ((ch = csv_getc(c)) == '"') {
 					if (field_add(c, '"') < 0)
 						goto too_big;
 					continue;
 				}
 				if (ch != EOF)
-					ungetc(ch, c->in);
+					csv_ungetc(c, ch);
 				st = AFTER;
 				continue;
 			}
 			if (ch == '\r') {
-				int next = getc(c->in);
+				int next = csv_getc(c);
 
 				if (next == '\n') {
 					ch = '\n';
 				} else if (next != EOF) {
-					ungetc(next, c->in);
+					csv_ungetc(c, next);
 				}
 			}
 			if (ch == '\n')
@@ -177,8 +193,8 @@ again:
 				continue;
 			}
 			if (ch == '\r') {
-				if ((ch = getc(c->in)) != '\n' && ch != EOF)
-					ungetc(ch, c->in);
+				if ((ch = csv_getc(c)) != '\n' && ch != EOF)
+					csv_ungetc(c, ch);
 				ch = '\n';
 			}
 			if (ch == '\n' || ch == EOF) {
@@ -378,7 +394,7 @@ md_csv_open(struct md_csv **out, FILE *in, const char *name,
 {
 	struct md_csv *c;
 	size_t i, j;
-	int ch, rc;
+	int rc;
 
 	*out = NULL;
 	if (!(c = calloc(1, sizeof(*c))) || !(c->name = strdup(name)) ||
@@ -395,15 +411,16 @@ md_csv_open(struct md_csv **out, FILE *in, const char *name,
 	c->rctx.rec = c->rec;
 	c->rctx.name = c->name;
 	c->rctx.flags = c->flags;
-	/* UTF-8 byte order mark */
-	if ((ch = getc(in)) == 0xEF) {
-		if (getc(in) != 0xBB || getc(in) != 0xBF) {
-			rc = vl_err_set(err, VL_E_FORMAT,
-					"'%s' line 1: invalid UTF-8", name);
-			goto fail;
+	/* UTF-8 byte order mark: skipped; any other first bytes are kept. */
+	{
+		int b0 = csv_getc(c), b1 = b0 == 0xEF ? csv_getc(c) : EOF;
+		int b2 = b1 == 0xBB ? csv_getc(c) : EOF;
+
+		if (!(b0 == 0xEF && b1 == 0xBB && b2 == 0xBF)) {
+			csv_ungetc(c, b2);
+			csv_ungetc(c, b1);
+			csv_ungetc(c, b0);
 		}
-	} else if (ch != EOF) {
-		ungetc(ch, in);
 	}
 	if ((rc = read_row(c, err)) <= 0) {
 		if (!rc)

@@ -12,6 +12,7 @@
  * that has a language, except identifiers, dates and language codes
  * (notes 3.2); a script the tag lacks is added as its script subtag.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "md_private.h"
@@ -22,50 +23,13 @@ struct dcw {
 	const struct md_record *r;
 	const char *fmt; /* "oai_dc" or "dcterms" for messages */
 	struct vl_buf text, lang;
-	/* values already written in the current element group */
-	const char **seen_text, **seen_lang;
+	/* elements already written in the current group (offsets in b) */
+	struct seen {
+		size_t off, len;
+	} * seen;
 	size_t nseen, aseen;
-	struct md_arena *scratch;
 	int rc;
 };
-
-static int
-seen(struct dcw *w, const char *text, const char *lang)
-{
-	size_t i;
-
-	for (i = 0; i < w->nseen; i++)
-		if (!strcmp(w->seen_text[i], text) &&
-		    !strcmp(w->seen_lang[i], lang ? lang : ""))
-			return 1;
-	return 0;
-}
-
-static int
-remember(struct dcw *w, const char *text, const char *lang)
-{
-	if (w->nseen == w->aseen) {
-		size_t n = w->aseen ? w->aseen * 2 : 16;
-		const char **a = md_arena_alloc(w->scratch, n * sizeof(*a));
-		const char **l = md_arena_alloc(w->scratch, n * sizeof(*l));
-
-		if (!a || !l)
-			return VL_E_NOMEM;
-		if (w->nseen) {
-			memcpy(a, w->seen_text, w->nseen * sizeof(*a));
-			memcpy(l, w->seen_lang, w->nseen * sizeof(*l));
-		}
-		w->seen_text = a;
-		w->seen_lang = l;
-		w->aseen = n;
-	}
-	w->seen_text[w->nseen] = md_arena_strdup(w->scratch, text);
-	w->seen_lang[w->nseen] = md_arena_strdup(w->scratch, lang ? lang : "");
-	if (!w->seen_text[w->nseen] || !w->seen_lang[w->nseen])
-		return VL_E_NOMEM;
-	w->nseen++;
-	return 0;
-}
 
 /* BCP 47 tag for xml:lang: the value's language, with its script
  * inserted when the tag has none ("ru" + Latn -> "ru-Latn"). */
@@ -85,28 +49,66 @@ dc_lang(struct dcw *w, const struct md_value *v)
 	    !(dash[1] >= '0' && dash[1] <= '9'))
 		return v->lang; /* has a script subtag already */
 	n = dash ? (size_t)(dash - v->lang) : strlen(v->lang);
+	if (n < 2 || n > 3) /* private use or grandfathered: leave it */
+		return v->lang;
 	vl_buf_reset(&w->lang);
 	if (vl_buf_add(&w->lang, v->lang, n) < 0 ||
 	    vl_buf_addch(&w->lang, '-') < 0 ||
 	    vl_buf_adds(&w->lang, v->script) < 0 ||
 	    (dash && vl_buf_adds(&w->lang, dash) < 0))
 		return v->lang;
+	{
+		char canon[128];
+
+		/* e.g. en-GB-oed + Latn would not be well-formed */
+		if (md_lang_canonical(canon, sizeof(canon), w->lang.buf,
+				      NULL) == VL_E_INVAL)
+			return v->lang;
+	}
 	return w->lang.buf;
 }
 
-/* Writes <name [xml:lang] [xsi:type]>text</name> unless already written. */
+/*
+ * Writes <name [xml:lang] [xsi:type]>text</name> unless the same element
+ * was written already in this group: the bytes just written are compared
+ * with the group's earlier elements and dropped again if they repeat.
+ */
 static void
 emit(struct dcw *w, const char *name, const char *text, const char *lang,
      const char *xsi)
 {
-	if (w->rc || !*text || seen(w, text, lang))
+	size_t start = w->b->len, len, i;
+
+	if (w->rc || !*text)
 		return;
 	if (xsi)
 		lang = NULL; /* encoding schemes prohibit xml:lang */
-	if ((w->rc = remember(w, text, lang)) < 0)
-		return;
 	w->rc = md_xw_elem(w->b, 1, name, text, "xml:lang", lang, "xsi:type",
 			   xsi, (const char *)NULL);
+	if (w->rc)
+		return;
+	len = w->b->len - start;
+	for (i = 0; i < w->nseen; i++)
+		if (w->seen[i].len == len && !memcmp(w->b->buf + w->seen[i].off,
+						     w->b->buf + start, len)) {
+			w->b->len = start;
+			w->b->buf[start] = '\0';
+			return;
+		}
+	if (w->nseen == w->aseen) {
+		size_t n = w->aseen ? w->aseen * 2 : 16;
+		struct seen *p = reallocarray(w->seen, n, sizeof(*p));
+
+		if (!p) {
+			w->rc = VL_E_NOMEM;
+			return;
+		}
+		w->seen = p;
+		w->aseen = n;
+	}
+	w->seen[w->nseen].off = start;
+	w->seen[w->nseen].len = len;
+	w->nseen++;
 }
 
 static int
@@ -220,11 +222,13 @@ lost_summary(struct dcw *w)
 			    "%s: identifiers marked invalid dropped", w->fmt);
 }
 
-/* One warning per refinement used in the record (oai_dc only). */
+/* One warning per record naming the refinements written as their
+ * element, and one per term oai_dc has no place for. */
 static void
 refinement_summary(struct dcw *w)
 {
 	char seen[MD_T_COUNT] = { 0 };
+	struct vl_buf msg = VL_BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < w->r->nvalues; i++) {
@@ -233,18 +237,24 @@ refinement_summary(struct dcw *w)
 		if (v->term == MD_T_NONE || seen[v->term])
 			continue;
 		seen[v->term] = 1;
-		if (v->element != MD_E_NONE)
-			md_diag_add(w->d, MD_WARNING, NULL, 0,
-				    "oai_dc: dcterms:%s written as dc:%s",
-				    md_term_name(v->term),
-				    md_element_name(v->element));
-		else
+		if (v->element == MD_E_NONE) {
 			md_diag_add(
 				w->d, MD_WARNING, NULL, 0,
 				"oai_dc: dcterms:%s has no place in oai_dc; "
 				"dropped",
 				md_term_name(v->term));
+			continue;
+		}
+		if (vl_buf_adds(&msg, msg.len ? ", "
+					      : "oai_dc: refinements "
+						"written as their "
+						"element: ") < 0 ||
+		    vl_buf_adds(&msg, md_term_name(v->term)) < 0)
+			break;
 	}
+	if (msg.len)
+		md_diag_add(w->d, MD_WARNING, NULL, 0, "%s", msg.buf);
+	vl_buf_release(&msg);
 }
 
 static int
@@ -258,7 +268,7 @@ dcw_begin(struct dcw *w, struct vl_buf *b, const struct md_record *r,
 	w->fmt = fmt;
 	vl_buf_init(&w->text, 0);
 	vl_buf_init(&w->lang, 0);
-	return (w->scratch = md_arena_new(0)) ? 0 : VL_E_NOMEM;
+	return 0;
 }
 
 static int
@@ -266,7 +276,7 @@ dcw_end(struct dcw *w)
 {
 	vl_buf_release(&w->text);
 	vl_buf_release(&w->lang);
-	md_arena_free(w->scratch);
+	free(w->seen);
 	return w->rc;
 }
 
@@ -274,9 +284,6 @@ static void
 group_reset(struct dcw *w)
 {
 	w->nseen = 0;
-	w->aseen = 0;
-	w->seen_text = w->seen_lang = NULL;
-	md_arena_reset(w->scratch);
 }
 
 static int
@@ -378,8 +385,10 @@ scheme_of(const struct md_value *v, const char *text)
 	case MD_E_RIGHTS:
 		if (v->element == MD_E_IDENTIFIER && v->term != MD_T_NONE)
 			return NULL;
-		return md_is_uri(text) && is_location_uri(text) ? "dcterms:URI"
-								: NULL;
+		return md_is_uri(text) && is_location_uri(text) &&
+				       md_is_any_uri(text)
+			       ? "dcterms:URI"
+			       : NULL;
 	case MD_E_LANGUAGE:
 		return v->scheme && !strcmp(v->scheme, "RFC5646")
 			       ? "dcterms:RFC4646"
@@ -429,7 +438,8 @@ write_qdc_value(struct dcw *w, const char *name, const struct md_value *v)
 		xsi = NULL; /* keep the language; the scheme cannot have it */
 	if (v->element == MD_E_RIGHTS && v->href && strcmp(v->href, t) != 0)
 		emit(w, name, v->href, NULL,
-		     md_is_uri(v->href) && is_location_uri(v->href)
+		     md_is_uri(v->href) && is_location_uri(v->href) &&
+				     md_is_any_uri(v->href)
 			     ? "dcterms:URI"
 			     : NULL);
 	emit(w, name, t, lang, xsi);

@@ -50,15 +50,106 @@ md_rctx_warn(struct md_rctx *c, unsigned long line, const char *fmt, ...)
 	va_end(ap);
 }
 
+#define LC_SLOTS 64
+#define LC_KEY   24
+
+struct md_langcache {
+	struct md_arena *a;
+	struct {
+		char key[LC_KEY];
+		unsigned char kind; /* 1: BCP 47 tag, 2: ISO 639-2/B code */
+		const char *canon;
+	} e[LC_SLOTS];
+};
+
+struct md_langcache *
+md_langcache_new(void)
+{
+	struct md_langcache *lc = calloc(1, sizeof(*lc));
+
+	if (lc && !(lc->a = md_arena_new(0))) {
+		free(lc);
+		return NULL;
+	}
+	return lc;
+}
+
+void
+md_langcache_free(struct md_langcache *lc)
+{
+	if (!lc)
+		return;
+	md_arena_free(lc->a);
+	free(lc);
+}
+
+/* Between records: keep memory flat by starting over now and then. */
+void
+md_langcache_tick(struct md_langcache *lc)
+{
+	if (lc && md_arena_used(lc->a) > 65536) {
+		md_arena_reset(lc->a);
+		memset(lc->e, 0, sizeof(lc->e));
+	}
+}
+
+static unsigned
+lc_slot(const char *key, unsigned char kind)
+{
+	unsigned h = 2166136261u ^ kind;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h % LC_SLOTS;
+}
+
+static const char *
+lc_get(struct md_rctx *c, const char *key, unsigned char kind)
+{
+	struct md_langcache *lc = c->lc;
+	unsigned i;
+
+	if (!lc || strlen(key) >= LC_KEY)
+		return NULL;
+	i = lc_slot(key, kind);
+	if (lc->e[i].kind != kind || strcmp(lc->e[i].key, key) != 0)
+		return NULL;
+	/* md_read keeps its record beyond the cache: copy. */
+	return c->borrow ? lc->e[i].canon
+			 : md_arena_strdup(c->rec->arena, lc->e[i].canon);
+}
+
+static void
+lc_put(struct md_rctx *c, const char *key, unsigned char kind,
+       const char *canon)
+{
+	struct md_langcache *lc = c->lc;
+	const char *copy;
+	unsigned i;
+
+	if (!lc || strlen(key) >= LC_KEY ||
+	    !(copy = md_arena_strdup(lc->a, canon)))
+		return;
+	i = lc_slot(key, kind);
+	memcpy(lc->e[i].key, key, strlen(key) + 1);
+	lc->e[i].kind = kind;
+	lc->e[i].canon = copy;
+}
+
 const char *
 md_rctx_lang(struct md_rctx *c, const char *tag, unsigned long line,
 	     const char *what)
 {
 	char canon[128];
 	struct vl_err e = { 0 };
+	const char *hit;
 	int rc;
 
+	if ((hit = lc_get(c, tag, 1)))
+		return hit;
 	rc = md_lang_canonical(canon, sizeof(canon), tag, &e);
+	if (rc == 0)
+		lc_put(c, tag, 1, canon);
 	if (rc == VL_E_INVAL) {
 		if (what)
 			md_rctx_problem(c, line, "%s: %s; language dropped",
@@ -74,6 +165,7 @@ const char *
 md_rctx_lang_639b(struct md_rctx *c, const char *code, unsigned long line)
 {
 	const struct md_iso639_2 *e;
+	const char *hit;
 	char lc[4];
 	size_t i, n = strlen(code);
 
@@ -88,8 +180,12 @@ md_rctx_lang_639b(struct md_rctx *c, const char *code, unsigned long line)
 		lc[i] = (char)(code[i] >= 'A' && code[i] <= 'Z' ? code[i] + 32
 								: code[i]);
 	lc[3] = '\0';
-	if ((e = md_639_2_by_b(lc)))
+	if ((hit = lc_get(c, code, 2)))
+		return hit;
+	if ((e = md_639_2_by_b(lc))) {
+		lc_put(c, code, 2, e->a2[0] ? e->a2 : e->t);
 		return md_arena_strdup(c->rec->arena, e->a2[0] ? e->a2 : e->t);
+	}
 	if ((e = md_639_2_by_t(lc))) {
 		md_rctx_problem(c, line,
 				"@lang '%s' is the ISO 639-2/T code; MODS "
@@ -267,7 +363,10 @@ on_xml_record(void *ctx, struct md_xnode *node)
 
 	if (s->single && s->n++)
 		return 0;
+	/* md_read keeps the record: copy; a stream lends it: borrow. */
+	s->c.borrow = !s->single;
 	md_record_reset(s->c.rec);
+	md_langcache_tick(s->c.lc);
 	rc = s->fmt == MD_FMT_MODS ? md_mods_read(&s->c, node)
 				   : md_dc_read(&s->c, node);
 	if (rc < 0)
@@ -402,13 +501,40 @@ out:
 	return rc;
 }
 
+/* A FILE reading pre[] and then the rest of in (fopencookie). */
+struct joined {
+	const char *pre;
+	size_t len, off;
+	FILE *in;
+};
+
+static ssize_t
+joined_read(void *cookie, char *buf, size_t size)
+{
+	struct joined *j = cookie;
+	size_t n;
+
+	if (j->off < j->len) {
+		n = j->len - j->off < size ? j->len - j->off : size;
+		memcpy(buf, j->pre + j->off, n);
+		j->off += n;
+		return (ssize_t)n;
+	}
+	n = fread(buf, 1, size, j->in);
+	return n == 0 && ferror(j->in) ? -1 : (ssize_t)n;
+}
+
+static const cookie_io_functions_t joined_io = { joined_read, NULL, NULL,
+						 NULL };
+
 int
-md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
+md_read_stream(FILE *in, const char *name, enum md_format *fmtp, unsigned flags,
 	       int (*fn)(void *ctx, struct md_record *rec, unsigned long line),
 	       void *ctx, size_t *count, struct md_diag *d, struct vl_err *err)
 {
 	struct md_xparse p = { 0 };
 	struct stream s = { 0 };
+	enum md_format fmt = *fmtp;
 	char *pre = NULL;
 	size_t prelen = 0;
 	int rc;
@@ -425,6 +551,7 @@ md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
 	s.c.d = d;
 	s.c.name = name;
 	s.c.flags = flags;
+	s.c.lc = md_langcache_new(); /* NULL: no cache, still correct */
 	s.fn = fn;
 	s.ctx = ctx;
 	if (fmt == MD_FMT_UNKNOWN) {
@@ -442,7 +569,21 @@ md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
 				    err)) < 0)
 			goto out;
 	}
-	s.fmt = fmt;
+	s.fmt = *fmtp = fmt;
+	if (fmt == MD_FMT_CSV && prelen) {
+		/* The detection read the first bytes: read them again. */
+		struct joined j = { pre, prelen, 0, in };
+		FILE *f = fopencookie(&j, "r", joined_io);
+
+		if (!f) {
+			rc = vl_err_sys(err, VL_E_NOMEM, "cannot read '%s'",
+					name);
+			goto out;
+		}
+		rc = read_csv(&s, f, name, count, err);
+		fclose(f);
+		goto out;
+	}
 	if (fmt == MD_FMT_CSV) {
 		rc = read_csv(&s, in, name, count, err);
 		goto out;
@@ -460,6 +601,7 @@ md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
 				fmt == MD_FMT_MODS ? "MODS" : "Dublin Core");
 out:
 	free(pre);
+	md_langcache_free(s.c.lc);
 	md_record_free(s.c.rec);
 	return rc;
 }
@@ -483,6 +625,11 @@ md_write_buf(struct vl_buf *out, const struct md_record *r, enum md_format fmt,
 				  "mods or json",
 				  md_format_name(fmt));
 	}
+	if (rc == VL_E_INVAL)
+		return vl_err_set(err, rc,
+				  "cannot write %s: the record has no value "
+				  "MODS can hold",
+				  md_format_name(fmt));
 	if (rc < 0)
 		return vl_err_set(err, rc, "cannot write %s: out of memory",
 				  md_format_name(fmt));

@@ -19,11 +19,17 @@
 static const char *
 text_of(struct md_rctx *c, const struct md_xnode *n)
 {
-	const char *s = n->text;
-	size_t len = n->text_len;
+	size_t i;
 
-	md_trim(&s, &len);
-	return md_nfc(c->rec->arena, s, len);
+	/* The parser stored it trimmed; ASCII is NFC already. */
+	if (c->borrow) {
+		for (i = 0; i < n->text_len; i++)
+			if ((unsigned char)n->text[i] >= 0x80)
+				break;
+		if (i == n->text_len)
+			return n->text;
+	}
+	return md_nfc(c->rec->arena, n->text, n->text_len);
 }
 
 static struct md_value *
@@ -37,9 +43,28 @@ push(struct md_rctx *c, enum md_element e, enum md_term t, const char *text,
 	return v;
 }
 
+/* A value whose text is a tree text or an arena string (text_of). */
+static struct md_value *
+push_ref(struct md_rctx *c, enum md_element e, enum md_term t, const char *text,
+	 const struct md_xnode *n)
+{
+	struct md_value *v;
+
+	if (!c->borrow)
+		return push(c, e, t, text, n);
+	if ((v = md_rec_push_ref(c->rec, e, t, text)))
+		v->line = n->line;
+	return v;
+}
+
+/* In a stream the record lives only while its tree does: borrow. */
 static int
 set(struct md_rctx *c, const char **field, const char *s)
 {
+	if (c->borrow) {
+		*field = s && *s ? s : NULL;
+		return 0;
+	}
 	return md_rec_set(c->rec, field, s);
 }
 
@@ -73,14 +98,27 @@ set_lang(struct md_rctx *c, struct md_value *v, const struct md_xnode *n)
 	const char *x, *l, *script = NULL, *translit = NULL;
 
 	for (p = n; p; p = p->parent) {
-		if (!script)
-			script = md_x_attr(p, MD_NS_NONE, "script");
-		if (!translit)
-			translit = md_x_attr(p, MD_NS_NONE, "transliteration");
-		x = md_x_attr(p, MD_NS_XML, "lang");
-		l = p->ns == MD_NS_MODS ? md_x_attr(p, MD_NS_NONE, "lang")
-					: NULL;
-		if (x && *x) {
+		unsigned i;
+
+		x = l = NULL;
+		for (i = 0; p->langish && i < p->nattrs; i++) {
+			const struct md_xattr *a = &p->attrs[i];
+
+			if (a->ns == MD_NS_XML && !strcmp(a->name, "lang"))
+				x = a->value;
+			else if (a->ns != MD_NS_NONE)
+				continue;
+			else if (!strcmp(a->name, "lang"))
+				l = p->ns == MD_NS_MODS ? a->value : NULL;
+			else if (!script && !strcmp(a->name, "script"))
+				script = a->value;
+			else if (!translit &&
+				 !strcmp(a->name, "transliteration"))
+				translit = a->value;
+		}
+		if (x && !*x)
+			break; /* xml:lang="": no language (XML 1.0 2.12) */
+		if (x) {
 			v->lang = md_rctx_lang(c, x, p->line, "xml:lang");
 			if (l && *l)
 				check_lang_pair(c, v->lang, l, p->line);
@@ -102,18 +140,30 @@ set_lang(struct md_rctx *c, struct md_value *v, const struct md_xnode *n)
 static int
 set_common(struct md_rctx *c, struct md_value *v, const struct md_xnode *n)
 {
-	const char *usage = md_x_attr(n, MD_NS_NONE, "usage");
+	unsigned i;
+	int rc = 0;
 
-	if (usage && !strcmp(usage, "primary"))
-		v->flags |= MD_V_PRIMARY;
-	if (set(c, &v->authority, md_x_attr(n, MD_NS_NONE, "authority")) < 0 ||
-	    set(c, &v->authority_uri,
-		md_x_attr(n, MD_NS_NONE, "authorityURI")) < 0 ||
-	    set(c, &v->value_uri, md_x_attr(n, MD_NS_NONE, "valueURI")) < 0 ||
-	    set(c, &v->group, md_x_attr(n, MD_NS_NONE, "altRepGroup")) < 0 ||
-	    set(c, &v->label, md_x_attr(n, MD_NS_NONE, "displayLabel")) < 0)
-		return VL_E_NOMEM;
-	return 0;
+	for (i = 0; i < n->nattrs && !rc; i++) { /* one pass */
+		const struct md_xattr *a = &n->attrs[i];
+
+		if (a->ns != MD_NS_NONE)
+			continue;
+		if (!strcmp(a->name, "usage")) {
+			if (!strcmp(a->value, "primary"))
+				v->flags |= MD_V_PRIMARY;
+		} else if (!strcmp(a->name, "authority")) {
+			rc = set(c, &v->authority, a->value);
+		} else if (!strcmp(a->name, "authorityURI")) {
+			rc = set(c, &v->authority_uri, a->value);
+		} else if (!strcmp(a->name, "valueURI")) {
+			rc = set(c, &v->value_uri, a->value);
+		} else if (!strcmp(a->name, "altRepGroup")) {
+			rc = set(c, &v->group, a->value);
+		} else if (!strcmp(a->name, "displayLabel")) {
+			rc = set(c, &v->label, a->value);
+		}
+	}
+	return rc;
 }
 
 static void
@@ -458,7 +508,8 @@ static int
 read_origin(struct md_rctx *c, const struct md_xnode *n)
 {
 	const struct md_xnode *k, *pl;
-	struct md_value *first_pub = NULL;
+	/* An index: pushing dates may move the values array. */
+	size_t first_pub = (size_t)-1;
 	int places = 0, rc;
 
 	for (k = n->child; k; k = k->next) {
@@ -470,11 +521,12 @@ read_origin(struct md_rctx *c, const struct md_xnode *n)
 				return VL_E_NOMEM;
 			if (!*t)
 				continue;
-			if (!(v = push(c, MD_E_PUBLISHER, MD_T_NONE, t, k)) ||
+			if (!(v = push_ref(c, MD_E_PUBLISHER, MD_T_NONE, t,
+					   k)) ||
 			    set_common(c, v, k) < 0 || set_lang(c, v, k) < 0)
 				return VL_E_NOMEM;
-			if (!first_pub)
-				first_pub = v;
+			if (first_pub == (size_t)-1)
+				first_pub = (size_t)(v - c->rec->values);
 		} else if (is_date(k)) {
 			const struct md_xnode *end = NULL;
 
@@ -505,16 +557,19 @@ read_origin(struct md_rctx *c, const struct md_xnode *n)
 
 			if (!md_x_is(pl, MD_NS_MODS, "placeTerm"))
 				continue;
-			if (!first_pub || (type && !strcmp(type, "code"))) {
+			if (first_pub == (size_t)-1 ||
+			    (type && !strcmp(type, "code"))) {
 				lost(c, pl,
-				     first_pub ? "place (coded)"
-					       : "place without a "
-						 "publisher");
+				     first_pub != (size_t)-1
+					     ? "place (coded)"
+					     : "place without a "
+					       "publisher");
 				continue;
 			}
 			if (!(t = text_of(c, pl)) ||
-			    !(p = md_rec_part(c->rec, first_pub, "placeTerm",
-					      NULL, t)) ||
+			    !(p = md_rec_part(c->rec,
+					      &c->rec->values[first_pub],
+					      "placeTerm", NULL, t)) ||
 			    set(c, &p->authority,
 				md_x_attr(pl, MD_NS_NONE, "authority")) < 0 ||
 			    set(c, &p->value_uri,
@@ -627,7 +682,7 @@ read_physical(struct md_rctx *c, const struct md_xnode *n)
 			return VL_E_NOMEM;
 		if (!*t)
 			continue;
-		if (!(v = push(c, MD_E_FORMAT, term, t, k)) ||
+		if (!(v = push_ref(c, MD_E_FORMAT, term, t, k)) ||
 		    set_common(c, v, k) < 0 ||
 		    set(c, &v->type, md_x_attr(k, MD_NS_NONE, "type")) < 0)
 			return VL_E_NOMEM;
@@ -932,7 +987,7 @@ read_classification(struct md_rctx *c, const struct md_xnode *n)
 		return VL_E_NOMEM;
 	if (!*t)
 		return 0;
-	if (!(v = push(c, MD_E_SUBJECT, MD_T_NONE, t, n)) ||
+	if (!(v = push_ref(c, MD_E_SUBJECT, MD_T_NONE, t, n)) ||
 	    set_common(c, v, n) < 0 || set_lang(c, v, n) < 0 ||
 	    !md_rec_part(c->rec, v, "classification", NULL, t))
 		return VL_E_NOMEM;
@@ -1038,7 +1093,7 @@ read_identifier(struct md_rctx *c, const struct md_xnode *n)
 		return VL_E_NOMEM;
 	if (!*t)
 		return 0;
-	if (!(v = push(c, MD_E_IDENTIFIER, MD_T_NONE, t, n)) ||
+	if (!(v = push_ref(c, MD_E_IDENTIFIER, MD_T_NONE, t, n)) ||
 	    set(c, &v->type, md_x_attr(n, MD_NS_NONE, "type")) < 0 ||
 	    set(c, &v->label, md_x_attr(n, MD_NS_NONE, "displayLabel")) < 0)
 		return VL_E_NOMEM;
@@ -1064,7 +1119,7 @@ read_location(struct md_rctx *c, const struct md_xnode *n)
 			return VL_E_NOMEM;
 		if (!*t)
 			continue;
-		if (!(v = push(c, MD_E_IDENTIFIER, MD_T_NONE, t, k)) ||
+		if (!(v = push_ref(c, MD_E_IDENTIFIER, MD_T_NONE, t, k)) ||
 		    set(c, &v->type, md_x_attr(k, MD_NS_NONE, "access")) < 0 ||
 		    set(c, &v->label,
 			md_x_attr(k, MD_NS_NONE, "displayLabel")) < 0)
@@ -1129,7 +1184,7 @@ read_note_like(struct md_rctx *c, const struct md_xnode *n, enum md_term t0)
 	} else if (t0 == MD_T_NONE && type && !strcmp(type, "ownership")) {
 		term = MD_T_PROVENANCE;
 	}
-	if (!(v = push(c, e, term, t, n)) || set_common(c, v, n) < 0 ||
+	if (!(v = push_ref(c, e, term, t, n)) || set_common(c, v, n) < 0 ||
 	    set_lang(c, v, n) < 0 || set(c, &v->type, type) < 0 ||
 	    set(c, &v->href, md_x_attr(n, MD_NS_XLINK, "href")) < 0)
 		return VL_E_NOMEM;
@@ -1148,7 +1203,7 @@ read_type(struct md_rctx *c, const struct md_xnode *n, int tor)
 		return VL_E_NOMEM;
 	if (!*t && !(tor && coll && !strcmp(coll, "yes")))
 		return 0;
-	if (!(v = push(c, MD_E_TYPE, MD_T_NONE, t, n)) ||
+	if (!(v = push_ref(c, MD_E_TYPE, MD_T_NONE, t, n)) ||
 	    set_common(c, v, n) < 0 ||
 	    set(c, &v->type, md_x_attr(n, MD_NS_NONE, "type")) < 0)
 		return VL_E_NOMEM;
@@ -1182,11 +1237,67 @@ read_audience(struct md_rctx *c, const struct md_xnode *n)
 		return VL_E_NOMEM;
 	if (!*t)
 		return 0;
-	if (!(v = push(c, MD_E_NONE, MD_T_AUDIENCE, t, n)) ||
+	if (!(v = push_ref(c, MD_E_NONE, MD_T_AUDIENCE, t, n)) ||
 	    set_common(c, v, n) < 0 || set_lang(c, v, n) < 0)
 		return VL_E_NOMEM;
 	return 0;
 }
+
+static int
+read_abstract(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_note_like(c, n, MD_T_ABSTRACT);
+}
+
+static int
+read_toc(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_note_like(c, n, MD_T_TABLE_OF_CONTENTS);
+}
+
+static int
+read_note(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_note_like(c, n, MD_T_NONE);
+}
+
+static int
+read_tor(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_type(c, n, 1);
+}
+
+static int
+read_genre(struct md_rctx *c, const struct md_xnode *n)
+{
+	return read_type(c, n, 0);
+}
+
+/* Top-level MODS elements the model keeps, in the order they usually
+ * appear (the dispatch is a linear scan). */
+static const struct {
+	const char *name;
+	int (*fn)(struct md_rctx *c, const struct md_xnode *n);
+} readers[] = {
+	{ "titleInfo", read_title },
+	{ "name", read_name },
+	{ "typeOfResource", read_tor },
+	{ "genre", read_genre },
+	{ "originInfo", read_origin },
+	{ "language", read_language },
+	{ "physicalDescription", read_physical },
+	{ "abstract", read_abstract },
+	{ "tableOfContents", read_toc },
+	{ "note", read_note },
+	{ "targetAudience", read_audience },
+	{ "subject", read_subject },
+	{ "classification", read_classification },
+	{ "relatedItem", read_related },
+	{ "identifier", read_identifier },
+	{ "location", read_location },
+	{ "accessCondition", read_access },
+	{ NULL, NULL },
+};
 
 int
 md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
@@ -1195,16 +1306,18 @@ md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
 	const char *ver = md_x_attr(mods, MD_NS_NONE, "version");
 	int rc = 0;
 
-	if (ver && strcmp(ver, "3.4") != 0 && strcmp(ver, "3.5") != 0 &&
-	    strcmp(ver, "3.6") != 0 && strcmp(ver, "3.7") != 0 &&
-	    strcmp(ver, "3.8") != 0)
-		md_rctx_problem(
-			c, mods->line,
-			"MODS version '%s' read as MODS 3.8 (3.4 to 3.8 "
-			"are supported)",
-			ver);
+	/* MODS 3.4 to 3.8 are read as they are; 3.0 to 3.3 mostly are. */
+	if (ver && strlen(ver) == 3 && !strncmp(ver, "3.", 2) &&
+	    ver[2] >= '0' && ver[2] <= '3')
+		md_rctx_warn(c, mods->line,
+			     "MODS version '%s' read as MODS 3.8", ver);
+	else if (ver && !(strlen(ver) == 3 && !strncmp(ver, "3.", 2) &&
+			  ver[2] >= '4' && ver[2] <= '8'))
+		md_rctx_problem(c, mods->line,
+				"MODS version '%s' is not a MODS 3 version",
+				ver);
 	for (n = mods->child; n && rc >= 0; n = n->next) {
-		const char *e = n->name;
+		size_t i;
 
 		if (n->ns != MD_NS_MODS) {
 			md_rctx_warn(
@@ -1214,40 +1327,12 @@ md_mods_read(struct md_rctx *c, const struct md_xnode *mods)
 				n->name, n->uri);
 			continue;
 		}
-		if (!strcmp(e, "titleInfo"))
-			rc = read_title(c, n);
-		else if (!strcmp(e, "name"))
-			rc = read_name(c, n);
-		else if (!strcmp(e, "typeOfResource"))
-			rc = read_type(c, n, 1);
-		else if (!strcmp(e, "genre"))
-			rc = read_type(c, n, 0);
-		else if (!strcmp(e, "originInfo"))
-			rc = read_origin(c, n);
-		else if (!strcmp(e, "language"))
-			rc = read_language(c, n);
-		else if (!strcmp(e, "physicalDescription"))
-			rc = read_physical(c, n);
-		else if (!strcmp(e, "abstract"))
-			rc = read_note_like(c, n, MD_T_ABSTRACT);
-		else if (!strcmp(e, "tableOfContents"))
-			rc = read_note_like(c, n, MD_T_TABLE_OF_CONTENTS);
-		else if (!strcmp(e, "note"))
-			rc = read_note_like(c, n, MD_T_NONE);
-		else if (!strcmp(e, "targetAudience"))
-			rc = read_audience(c, n);
-		else if (!strcmp(e, "subject"))
-			rc = read_subject(c, n);
-		else if (!strcmp(e, "classification"))
-			rc = read_classification(c, n);
-		else if (!strcmp(e, "relatedItem"))
-			rc = read_related(c, n);
-		else if (!strcmp(e, "identifier"))
-			rc = read_identifier(c, n);
-		else if (!strcmp(e, "location"))
-			rc = read_location(c, n);
-		else if (!strcmp(e, "accessCondition"))
-			rc = read_access(c, n);
+		for (i = 0; readers[i].name; i++)
+			if (readers[i].name[0] == n->name[0] &&
+			    !strcmp(readers[i].name, n->name))
+				break;
+		if (readers[i].name)
+			rc = readers[i].fn(c, n);
 		else
 			lost(c, n, NULL); /* part, extension, recordInfo */
 	}

@@ -30,14 +30,28 @@ struct mw {
 	int rc;
 };
 
+/* Adds k="v" unless v is NULL or empty.  URI-typed attributes (xs:anyURI
+ * in MODS 3.8) are written only when libxml2's schema check would accept
+ * them, so the output stays valid. */
 static void
-at_add(struct at *a, const char *k, const char *v)
+at_add(struct mw *w, struct at *a, const char *k, const char *v)
 {
-	if (v && *v && a->n < MAX_ATTRS) {
-		a->k[a->n] = k;
-		a->v[a->n] = v;
-		a->n++;
+	size_t n;
+
+	if (!v || !*v || a->n >= MAX_ATTRS)
+		return;
+	n = strlen(k);
+	if ((n > 3 && !strcmp(k + n - 3, "URI")) || !strcmp(k, "xlink:href")) {
+		if (!md_is_any_uri(v)) {
+			md_diag_add(w->d, MD_WARNING, NULL, 0,
+				    "mods: @%s '%s' is not a URI; dropped", k,
+				    v);
+			return;
+		}
 	}
+	a->k[a->n] = k;
+	a->v[a->n] = v;
+	a->n++;
 }
 
 static int
@@ -93,11 +107,11 @@ at_lang(struct mw *w, struct at *a, const char *lang, const char *script,
 	const char *translit)
 {
 	if (lang) {
-		at_add(a, "lang", md_lang_to_639b(lang));
-		at_add(a, "xml:lang", lang);
+		at_add(w, a, "lang", md_lang_to_639b(lang));
+		at_add(w, a, "xml:lang", lang);
 	}
-	at_add(a, "script", script_of(w, lang, script));
-	at_add(a, "transliteration", translit);
+	at_add(w, a, "script", script_of(w, lang, script));
+	at_add(w, a, "transliteration", translit);
 }
 
 static void
@@ -107,11 +121,11 @@ at_value_lang(struct mw *w, struct at *a, const struct md_value *v)
 }
 
 static void
-at_auth(struct at *a, const struct md_value *v)
+at_auth(struct mw *w, struct at *a, const struct md_value *v)
 {
-	at_add(a, "authority", v->authority);
-	at_add(a, "authorityURI", v->authority_uri);
-	at_add(a, "valueURI", v->value_uri);
+	at_add(w, a, "authority", v->authority);
+	at_add(w, a, "authorityURI", v->authority_uri);
+	at_add(w, a, "valueURI", v->value_uri);
 }
 
 static void
@@ -211,12 +225,12 @@ write_title(struct mw *w, const struct md_value *v)
 		lost(w, "titleInfo @type outside the MODS list dropped");
 		type = NULL;
 	}
-	at_add(&a, "type", type);
-	at_add(&a, "supplied", v->flags & MD_V_SUPPLIED ? "yes" : NULL);
-	at_add(&a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
-	at_add(&a, "altRepGroup", v->group);
-	at_add(&a, "displayLabel", v->label);
-	at_auth(&a, v);
+	at_add(w, &a, "type", type);
+	at_add(w, &a, "supplied", v->flags & MD_V_SUPPLIED ? "yes" : NULL);
+	at_add(w, &a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
+	at_add(w, &a, "altRepGroup", v->group);
+	at_add(w, &a, "displayLabel", v->label);
+	at_auth(w, &a, v);
 	at_value_lang(w, &a, v);
 	open_el(w, 1, "titleInfo", &a);
 	if (has_part(v, "title")) {
@@ -240,16 +254,16 @@ write_role(struct mw *w, const char *code, const char *text)
 
 	open_el(w, 2, "role", NULL);
 	if (code) {
-		at_add(&a, "type", "code");
-		at_add(&a, "authority", marc ? "marcrelator" : NULL);
+		at_add(w, &a, "type", "code");
+		at_add(w, &a, "authority", marc ? "marcrelator" : NULL);
 		leaf(w, 3, "roleTerm", &a, code);
 	}
 	if (!text && marc)
 		text = md_relator_term(code);
 	if (text) {
 		a.n = 0;
-		at_add(&a, "type", "text");
-		at_add(&a, "authority",
+		at_add(w, &a, "type", "text");
+		at_add(w, &a, "authority",
 		       marc || md_relator_code(text) ? "marcrelator" : NULL);
 		leaf(w, 3, "roleTerm", &a, text);
 	}
@@ -287,11 +301,11 @@ write_name(struct mw *w, const struct md_value *v)
 
 	if (v->type && !one_of(v->type, name_types))
 		lost(w, "name @type outside the MODS list dropped");
-	at_add(&a, "type", one_of(v->type, name_types) ? v->type : NULL);
-	at_add(&a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
-	at_add(&a, "altRepGroup", v->group);
-	at_add(&a, "displayLabel", v->label);
-	at_auth(&a, v);
+	at_add(w, &a, "type", one_of(v->type, name_types) ? v->type : NULL);
+	at_add(w, &a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
+	at_add(w, &a, "altRepGroup", v->group);
+	at_add(w, &a, "displayLabel", v->label);
+	at_auth(w, &a, v);
 	at_value_lang(w, &a, v);
 	open_el(w, 1, "name", &a);
 	if (!has_part(v, "namePart") && !has_part(v, "displayForm"))
@@ -301,14 +315,14 @@ write_name(struct mw *w, const struct md_value *v)
 
 		a.n = 0;
 		if (!strcmp(p->kind, "namePart")) {
-			at_add(&a, "type",
+			at_add(w, &a, "type",
 			       one_of(p->type, name_part_types) ? p->type
 								: NULL);
 		} else if (!strcmp(p->kind, "nameIdentifier")) {
-			at_add(&a, "type", p->type);
+			at_add(w, &a, "type", p->type);
 		} else if (!strcmp(p->kind, "affiliation")) {
-			at_add(&a, "authority", p->authority);
-			at_add(&a, "valueURI", p->value_uri);
+			at_add(w, &a, "authority", p->authority);
+			at_add(w, &a, "valueURI", p->value_uri);
 		} else if (strcmp(p->kind, "displayForm") != 0 &&
 			   strcmp(p->kind, "description") != 0) {
 			continue;
@@ -345,14 +359,15 @@ write_types(struct mw *w)
 			continue;
 		have_tor = 1;
 		a.n = 0;
-		at_add(&a, "collection",
+		at_add(w, &a, "collection",
 		       v->flags & MD_V_COLLECTION ? "yes" : NULL);
-		at_add(&a, "manuscript",
+		at_add(w, &a, "manuscript",
 		       v->flags & MD_V_MANUSCRIPT ? "yes" : NULL);
-		at_add(&a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
-		at_add(&a, "displayLabel", v->label);
-		at_add(&a, "altRepGroup", v->group);
-		at_auth(&a, v);
+		at_add(w, &a, "usage",
+		       v->flags & MD_V_PRIMARY ? "primary" : NULL);
+		at_add(w, &a, "displayLabel", v->label);
+		at_add(w, &a, "altRepGroup", v->group);
+		at_auth(w, &a, v);
 		leaf(w, 1, "typeOfResource", &a, v->text);
 	}
 	if (have_tor)
@@ -376,12 +391,12 @@ write_types(struct mw *w)
 	}
 	for (i = 0; i < ntor; i++) {
 		a.n = 0;
-		at_add(&a, "collection", collection && !i ? "yes" : NULL);
+		at_add(w, &a, "collection", collection && !i ? "yes" : NULL);
 		leaf(w, 1, "typeOfResource", &a, tors[i]);
 	}
 	if (!ntor && collection) {
 		a.n = 0;
-		at_add(&a, "collection", "yes");
+		at_add(w, &a, "collection", "yes");
 		leaf(w, 1, "typeOfResource", &a, "");
 	}
 }
@@ -392,14 +407,14 @@ write_genre(struct mw *w, const struct md_value *v)
 	struct at a = { 0 };
 
 	if (md_is_dcmi_type(v->text) && !v->authority) {
-		at_add(&a, "authority", "dct");
+		at_add(w, &a, "authority", "dct");
 	} else {
-		at_auth(&a, v);
+		at_auth(w, &a, v);
 	}
-	at_add(&a, "type", v->type);
-	at_add(&a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
-	at_add(&a, "displayLabel", v->label);
-	at_add(&a, "altRepGroup", v->group);
+	at_add(w, &a, "type", v->type);
+	at_add(w, &a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
+	at_add(w, &a, "displayLabel", v->label);
+	at_add(w, &a, "altRepGroup", v->group);
 	at_value_lang(w, &a, v);
 	leaf(w, 1, "genre", &a, v->text);
 }
@@ -424,13 +439,13 @@ write_date_el(struct mw *w, const char *el, const char *type,
 {
 	struct at a = { 0 };
 
-	at_add(&a, "encoding", encoding_of(v->scheme, text));
-	at_add(&a, "point", one_of(point, points) ? point : NULL);
-	at_add(&a, "qualifier",
+	at_add(w, &a, "encoding", encoding_of(v->scheme, text));
+	at_add(w, &a, "point", one_of(point, points) ? point : NULL);
+	at_add(w, &a, "qualifier",
 	       one_of(v->qualifier, qualifiers) ? v->qualifier : NULL);
-	at_add(&a, "keyDate", key ? "yes" : NULL);
+	at_add(w, &a, "keyDate", key ? "yes" : NULL);
 	if (!strcmp(el, "dateOther"))
-		at_add(&a, "type", type);
+		at_add(w, &a, "type", type);
 	leaf(w, 2, el, &a, text);
 }
 
@@ -506,15 +521,15 @@ write_origin(struct mw *w)
 			if (strcmp(p->kind, "placeTerm") != 0)
 				continue;
 			a.n = 0;
-			at_add(&a, "type", "text");
-			at_add(&a, "authority", p->authority);
-			at_add(&a, "valueURI", p->value_uri);
+			at_add(w, &a, "type", "text");
+			at_add(w, &a, "authority", p->authority);
+			at_add(w, &a, "valueURI", p->value_uri);
 			open_el(w, 2, "place", NULL);
 			leaf(w, 3, "placeTerm", &a, p->text);
 			close_el(w, 2, "place");
 		}
 		a.n = 0;
-		at_auth(&a, v);
+		at_auth(w, &a, v);
 		at_value_lang(w, &a, v);
 		leaf(w, 2, "publisher", &a, v->text);
 	}
@@ -534,24 +549,24 @@ write_language(struct mw *w, const struct md_value *v)
 
 	open_el(w, 1, "language", NULL);
 	if (v->type && !strcmp(v->type, "text")) {
-		at_add(&a, "type", "text");
+		at_add(w, &a, "type", "text");
 		at_value_lang(w, &a, v);
 		leaf(w, 2, "languageTerm", &a, v->text);
 	} else {
 		if ((b = md_lang_to_639b(v->text))) {
-			at_add(&a, "type", "code");
-			at_add(&a, "authority", "iso639-2b");
+			at_add(w, &a, "type", "code");
+			at_add(w, &a, "authority", "iso639-2b");
 			leaf(w, 2, "languageTerm", &a, b);
 		}
 		a.n = 0;
-		at_add(&a, "type", "code");
-		at_add(&a, "authority", "rfc5646");
+		at_add(w, &a, "type", "code");
+		at_add(w, &a, "authority", "rfc5646");
 		leaf(w, 2, "languageTerm", &a, v->text);
 	}
 	if ((script = script_of(w, v->type ? NULL : v->text, v->script))) {
 		a.n = 0;
-		at_add(&a, "type", "code");
-		at_add(&a, "authority", "iso15924");
+		at_add(w, &a, "type", "code");
+		at_add(w, &a, "authority", "iso15924");
 		leaf(w, 2, "scriptTerm", &a, script);
 	}
 	close_el(w, 1, "language");
@@ -584,8 +599,8 @@ write_physical(struct mw *w)
 			    md_is_mime(v->text))) {
 			leaf(w, 2, "internetMediaType", NULL, v->text);
 		} else {
-			at_add(&a, "type", v->type);
-			at_auth(&a, v);
+			at_add(w, &a, "type", v->type);
+			at_auth(w, &a, v);
 			at_value_lang(w, &a, v);
 			leaf(w, 2, "form", &a, v->text);
 		}
@@ -601,10 +616,10 @@ write_note(struct mw *w, const char *el, const struct md_value *v,
 {
 	struct at a = { 0 };
 
-	at_add(&a, "type", v->type ? v->type : type);
-	at_add(&a, "displayLabel", v->label);
-	at_add(&a, "altRepGroup", v->group);
-	at_add(&a, "xlink:href", v->href);
+	at_add(w, &a, "type", v->type ? v->type : type);
+	at_add(w, &a, "displayLabel", v->label);
+	at_add(w, &a, "altRepGroup", v->group);
+	at_add(w, &a, "xlink:href", v->href);
 	at_value_lang(w, &a, v);
 	leaf(w, 1, el, &a, v->text);
 }
@@ -614,13 +629,13 @@ write_audience(struct mw *w, const struct md_value *v)
 {
 	struct at a = { 0 };
 
-	at_auth(&a, v);
-	at_add(&a, "displayLabel",
+	at_auth(w, &a, v);
+	at_add(w, &a, "displayLabel",
 	       v->label                          ? v->label
 	       : v->term == MD_T_EDUCATION_LEVEL ? "educationLevel"
 	       : v->term == MD_T_MEDIATOR        ? "mediator"
 						 : NULL);
-	at_add(&a, "altRepGroup", v->group);
+	at_add(w, &a, "altRepGroup", v->group);
 	at_value_lang(w, &a, v);
 	leaf(w, 1, "targetAudience", &a, v->text);
 }
@@ -632,12 +647,12 @@ subject_open(struct mw *w, const struct md_value *v, int uri_on_subject)
 {
 	struct at a = { 0 };
 
-	at_add(&a, "authority", v->authority);
-	at_add(&a, "authorityURI", v->authority_uri);
-	at_add(&a, "valueURI", uri_on_subject ? v->value_uri : NULL);
-	at_add(&a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
-	at_add(&a, "displayLabel", v->label);
-	at_add(&a, "altRepGroup", v->group);
+	at_add(w, &a, "authority", v->authority);
+	at_add(w, &a, "authorityURI", v->authority_uri);
+	at_add(w, &a, "valueURI", uri_on_subject ? v->value_uri : NULL);
+	at_add(w, &a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
+	at_add(w, &a, "displayLabel", v->label);
+	at_add(w, &a, "altRepGroup", v->group);
 	at_value_lang(w, &a, v);
 	open_el(w, 1, "subject", &a);
 }
@@ -661,8 +676,8 @@ write_component(struct mw *w, const struct md_part *p)
 	}
 	if (strcmp(p->kind, "topic") != 0 && strcmp(p->kind, "occupation") != 0)
 		return;
-	at_add(&a, "authority", p->authority);
-	at_add(&a, "valueURI", p->value_uri);
+	at_add(w, &a, "authority", p->authority);
+	at_add(w, &a, "valueURI", p->value_uri);
 	at_lang(w, &a, p->lang, NULL, NULL);
 	leaf(w, 2, p->kind, &a, p->text);
 }
@@ -685,7 +700,7 @@ write_subject(struct mw *w, const struct md_value *v)
 		for (i = 0; i < v->nparts; i++)
 			write_component(w, &v->parts[i]);
 	} else {
-		at_add(&a, "valueURI", v->value_uri);
+		at_add(w, &a, "valueURI", v->value_uri);
 		leaf(w, 2, "topic", &a, v->text);
 	}
 	close_el(w, 1, "subject");
@@ -704,9 +719,9 @@ write_temporal(struct mw *w, const struct md_value *v, const char *text,
 {
 	struct at a = { 0 };
 
-	at_add(&a, "encoding", encoding_of(v->scheme, text));
-	at_add(&a, "point", one_of(point, points) ? point : NULL);
-	at_add(&a, "qualifier",
+	at_add(w, &a, "encoding", encoding_of(v->scheme, text));
+	at_add(w, &a, "point", one_of(point, points) ? point : NULL);
+	at_add(w, &a, "qualifier",
 	       one_of(v->qualifier, qualifiers) ? v->qualifier : NULL);
 	leaf(w, 2, "temporal", &a, text);
 }
@@ -740,7 +755,7 @@ write_coverage(struct mw *w, const struct md_value *v)
 			if (!strcmp(p->kind, "hierarchicalGeographic"))
 				continue;
 			a.n = 0;
-			at_add(&a, "level", p->type);
+			at_add(w, &a, "level", p->type);
 			leaf(w, 3, p->kind, &a, p->text);
 		}
 		close_el(w, 2, "hierarchicalGeographic");
@@ -749,7 +764,7 @@ write_coverage(struct mw *w, const struct md_value *v)
 		leaf(w, 3, "coordinates", NULL, v->text);
 		close_el(w, 2, "cartographics");
 	} else {
-		at_add(&a, "valueURI", v->value_uri);
+		at_add(w, &a, "valueURI", v->value_uri);
 		leaf(w, 2, "geographic", &a, v->text);
 	}
 	close_el(w, 1, "subject");
@@ -760,10 +775,10 @@ write_classification(struct mw *w, const struct md_value *v)
 {
 	struct at a = { 0 };
 
-	at_auth(&a, v);
-	at_add(&a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
-	at_add(&a, "displayLabel", v->label);
-	at_add(&a, "altRepGroup", v->group);
+	at_auth(w, &a, v);
+	at_add(w, &a, "usage", v->flags & MD_V_PRIMARY ? "primary" : NULL);
+	at_add(w, &a, "displayLabel", v->label);
+	at_add(w, &a, "altRepGroup", v->group);
 	at_value_lang(w, &a, v);
 	leaf(w, 1, "classification", &a, v->text);
 }
@@ -787,9 +802,9 @@ write_related(struct mw *w, const struct md_value *v)
 	else if (v->element == MD_E_RELATION && v->term != MD_T_NONE && !type)
 		lost(w, "conformsTo/requires/isRequiredBy written as a plain "
 			"relatedItem");
-	at_add(&a, "type", type);
-	at_add(&a, "displayLabel", v->label);
-	at_add(&a, "xlink:href", v->href);
+	at_add(w, &a, "type", type);
+	at_add(w, &a, "displayLabel", v->label);
+	at_add(w, &a, "xlink:href", v->href);
 	open_el(w, 1, "relatedItem", &a);
 	if (v->nparts) {
 		for (i = 0; i < v->nparts; i++) {
@@ -802,15 +817,18 @@ write_related(struct mw *w, const struct md_value *v)
 				leaf(w, 3, "title", NULL, p->text);
 				close_el(w, 2, "titleInfo");
 			} else if (!strcmp(p->kind, "identifier")) {
-				at_add(&a, "type", p->type);
+				at_add(w, &a, "type", p->type);
 				leaf(w, 2, "identifier", &a, p->text);
-			} else if (!strcmp(p->kind, "url")) {
+			} else if (!strcmp(p->kind, "url") &&
+				   md_is_any_uri(p->text)) {
 				open_el(w, 2, "location", NULL);
 				leaf(w, 3, "url", NULL, p->text);
 				close_el(w, 2, "location");
+			} else if (!strcmp(p->kind, "url")) {
+				leaf(w, 2, "identifier", NULL, p->text);
 			}
 		}
-	} else if (md_is_uri(v->text)) {
+	} else if (md_is_uri(v->text) && md_is_any_uri(v->text)) {
 		open_el(w, 2, "location", NULL);
 		leaf(w, 3, "url", NULL, v->text);
 		close_el(w, 2, "location");
@@ -832,6 +850,17 @@ is_http(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
+/* Whether an identifier goes in location/url: the URLs read from MODS;
+ * for a record without any (from DC), its http(s) identifiers too (notes
+ * 2.2).  Only values the schema accepts as xs:anyURI. */
+static int
+as_url(const struct md_value *v, int located)
+{
+	if (!(v->flags & MD_V_LOCATION) && (located || !is_http(v->text)))
+		return 0;
+	return md_is_any_uri(v->text);
+}
+
 static void
 write_identifiers(struct mw *w)
 {
@@ -848,37 +877,39 @@ write_identifiers(struct mw *w)
 
 		if (v->element != MD_E_IDENTIFIER || v->term != MD_T_NONE)
 			continue;
-		if (v->flags & MD_V_LOCATION) {
+		if (as_url(v, located)) {
 			urls++;
-			continue;
+			if (v->flags & MD_V_LOCATION)
+				continue;
+		} else if (v->flags & MD_V_LOCATION) {
+			lost(w, "a location URL that is not a URI is written "
+				"as an identifier");
 		}
-		if (is_http(v->text) && !located)
-			urls++;
-		at_add(&a, "type",
-		       v->type ? v->type : md_identifier_sniff(v->text));
-		at_add(&a, "displayLabel", v->label);
-		at_add(&a, "invalid", v->flags & MD_V_INVALID ? "yes" : NULL);
+		at_add(w, &a, "type",
+		       v->flags & MD_V_LOCATION ? NULL
+		       : v->type                ? v->type
+						: md_identifier_sniff(v->text));
+		at_add(w, &a, "displayLabel", v->label);
+		at_add(w, &a, "invalid",
+		       v->flags & MD_V_INVALID ? "yes" : NULL);
 		leaf(w, 1, "identifier", &a, v->text);
 	}
 	if (!urls)
 		return;
-	/* location/url: the URLs read from MODS; for a record without any
-	 * (from DC), its http(s) identifiers (notes 2.2). */
 	open_el(w, 1, "location", NULL);
 	for (i = 0; i < r->nvalues; i++) {
 		const struct md_value *v = &r->values[i];
 		struct at a = { 0 };
 
-		if (v->element != MD_E_IDENTIFIER || v->term != MD_T_NONE)
+		if (v->element != MD_E_IDENTIFIER || v->term != MD_T_NONE ||
+		    !as_url(v, located))
 			continue;
 		if (v->flags & MD_V_LOCATION) {
-			at_add(&a, "usage",
+			at_add(w, &a, "usage",
 			       v->flags & MD_V_PRIMARY ? "primary" : NULL);
-			at_add(&a, "access",
+			at_add(w, &a, "access",
 			       one_of(v->type, url_access) ? v->type : NULL);
-			at_add(&a, "displayLabel", v->label);
-		} else if (located || !is_http(v->text)) {
-			continue;
+			at_add(w, &a, "displayLabel", v->label);
 		}
 		leaf(w, 2, "url", &a, v->text);
 	}
@@ -899,11 +930,11 @@ write_access(struct mw *w, const struct md_value *v)
 		label = "License";
 	if (!href && is_http(v->text))
 		href = v->text;
-	at_add(&a, "type", type);
-	at_add(&a, "displayLabel", label);
-	at_add(&a, "altRepGroup", v->group);
-	at_add(&a, "xlink:href", href);
-	at_auth(&a, v);
+	at_add(w, &a, "type", type);
+	at_add(w, &a, "displayLabel", label);
+	at_add(w, &a, "altRepGroup", v->group);
+	at_add(w, &a, "xlink:href", href);
+	at_auth(w, &a, v);
 	at_value_lang(w, &a, v);
 	leaf(w, 1, "accessCondition", &a, v->text);
 }
@@ -913,7 +944,7 @@ md_mods_write(struct vl_buf *b, const struct md_record *r, unsigned flags,
 	      struct md_diag *d)
 {
 	struct mw w = { b, d, r, { 0 }, 0 };
-	size_t i;
+	size_t i, start = 0;
 	int pass;
 
 	if (!(flags & MD_WRITE_FRAGMENT))
@@ -927,6 +958,7 @@ md_mods_write(struct vl_buf *b, const struct md_record *r, unsigned flags,
 				      "xsi:schemaLocation=\"" MD_URI_MODS
 				      " http://www.loc.gov/standards/mods/v3/"
 				      "mods-3-8.xsd\">\n");
+	start = b->len;
 	for (i = 0; i < r->nvalues && !w.rc; i++)
 		if (r->values[i].element == MD_E_TITLE)
 			write_title(&w, &r->values[i]);
@@ -1002,6 +1034,9 @@ md_mods_write(struct vl_buf *b, const struct md_record *r, unsigned flags,
 				    "dropped",
 				    md_term_name(t));
 	}
+	/* MODS requires at least one element (modsDefinition). */
+	if (!w.rc && b->len == start)
+		w.rc = VL_E_INVAL;
 	if (!w.rc)
 		w.rc = vl_buf_adds(b, "</mods>\n");
 	return w.rc;

@@ -30,6 +30,9 @@ size_t md_arena_used(const struct md_arena *a);
  * when out of memory.  Empty text is allowed (typeOfResource). */
 struct md_value *md_rec_push(struct md_record *r, enum md_element e,
 			     enum md_term t, const char *text, size_t len);
+/* The same, borrowing text (it must outlive the record's use). */
+struct md_value *md_rec_push_ref(struct md_record *r, enum md_element e,
+				 enum md_term t, const char *text);
 /* Sets a string field of v from s (copied; NULL or "" leaves it NULL). */
 int md_rec_set(struct md_record *r, const char **field, const char *s);
 /* Adds a part/role with strings copied; returns the part or NULL. */
@@ -90,10 +93,12 @@ struct md_xnsdecl {
 
 struct md_xnode {
 	unsigned char ns;
-	unsigned char kept; /* outer node kept for a simple-DC root record */
-	const char *name;   /* local name */
-	const char *uri;    /* namespace URI or "" */
-	const char *text;   /* direct character data, "" if none */
+	unsigned char kept;    /* outer node kept for a simple-DC root record */
+	unsigned char langish; /* has xml:lang, lang, script or
+				  transliteration (a fast skip) */
+	const char *name;      /* local name (the parser's dictionary) */
+	const char *uri;       /* namespace URI or "" (dictionary) */
+	const char *text;      /* direct character data, trimmed, "" if none */
 	size_t text_len;
 	struct md_xattr *attrs;
 	unsigned nattrs;
@@ -172,7 +177,15 @@ struct md_rctx {
 	struct md_diag *d;
 	const char *name; /* file name for messages */
 	unsigned flags;
+	int borrow;              /* values may point into the tree (streams) */
+	struct md_langcache *lc; /* canonical tags seen before, or NULL */
 };
+/* A cache of clean language-code conversions for a stream (tags repeat
+ * record after record).  Strings it returns stay valid until the next
+ * md_langcache_tick, called between records. */
+struct md_langcache *md_langcache_new(void);
+void md_langcache_free(struct md_langcache *lc);
+void md_langcache_tick(struct md_langcache *lc);
 /* Content problem (MD_ERROR when strict, else MD_WARNING). */
 void md_rctx_problem(struct md_rctx *c, unsigned long line, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
@@ -224,6 +237,8 @@ const char *md_term_mods_date(enum md_term t, const char **type_out);
 const char *md_identifier_sniff(const char *s);
 /* 1 if s looks like an absolute URI (scheme ":" with no white space). */
 int md_is_uri(const char *s);
+/* 1 if libxml2's XML Schema check accepts s as an xs:anyURI. */
+int md_is_any_uri(const char *s);
 /* 1 if s looks like an IANA media type ("audio/flac"). */
 int md_is_mime(const char *s);
 

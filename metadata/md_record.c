@@ -351,9 +351,8 @@ md_record_reset(struct md_record *r)
 	md_arena_reset(r->arena);
 }
 
-struct md_value *
-md_rec_push(struct md_record *r, enum md_element e, enum md_term t,
-	    const char *text, size_t len)
+static struct md_value *
+push_slot(struct md_record *r, enum md_element e, enum md_term t)
 {
 	struct md_value *v;
 
@@ -366,13 +365,37 @@ md_rec_push(struct md_record *r, enum md_element e, enum md_term t,
 		r->values = p;
 		r->alloc = n;
 	}
-	md_trim(&text, &len);
 	v = &r->values[r->nvalues];
 	memset(v, 0, sizeof(*v));
-	if (!(v->text = md_arena_strndup(r->arena, text, len)))
-		return NULL;
 	v->element = t ? md_term_element(t) : e;
 	v->term = t;
+	return v;
+}
+
+struct md_value *
+md_rec_push(struct md_record *r, enum md_element e, enum md_term t,
+	    const char *text, size_t len)
+{
+	struct md_value *v = push_slot(r, e, t);
+
+	if (!v)
+		return NULL;
+	md_trim(&text, &len);
+	if (!(v->text = md_arena_strndup(r->arena, text, len)))
+		return NULL;
+	r->nvalues++;
+	return v;
+}
+
+struct md_value *
+md_rec_push_ref(struct md_record *r, enum md_element e, enum md_term t,
+		const char *text)
+{
+	struct md_value *v = push_slot(r, e, t);
+
+	if (!v)
+		return NULL;
+	v->text = text;
 	r->nvalues++;
 	return v;
 }
@@ -513,6 +536,18 @@ md_rec_copy_all(struct md_record *r, const struct md_record *src)
 	return r;
 }
 
+struct md_record *
+md_record_dup(const struct md_record *src)
+{
+	struct md_record *r = md_record_new();
+
+	if (r && !md_rec_copy_all(r, src)) {
+		md_record_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 int
 md_record_add(struct md_value **out, struct md_record *r,
 	      enum md_element element, enum md_term term, const char *text,
@@ -602,7 +637,9 @@ md_diag_add(struct md_diag *d, enum md_level level, const char *where,
 	    unsigned long line, const char *fmt, ...)
 {
 	char msg[512], place[512];
+	unsigned long hash = 2166136261UL;
 	struct md_diag_item *it;
+	const char *p;
 	va_list ap;
 	size_t i;
 
@@ -615,8 +652,10 @@ md_diag_add(struct md_diag *d, enum md_level level, const char *where,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	for (p = msg; *p; p++) /* FNV-1a */
+		hash = (hash ^ (unsigned char)*p) * 16777619UL;
 	for (i = 0; i < d->n; i++)
-		if (d->items[i].level == level &&
+		if (d->items[i].hash == hash && d->items[i].level == level &&
 		    !strcmp(d->items[i].msg, msg)) {
 			d->items[i].count++;
 			return;
@@ -625,11 +664,12 @@ md_diag_add(struct md_diag *d, enum md_level level, const char *where,
 		return;
 	if (d->n == d->alloc) {
 		size_t n = d->alloc ? d->alloc * 2 : 8;
-		struct md_diag_item *p = reallocarray(d->items, n, sizeof(*p));
+		struct md_diag_item *grown =
+			reallocarray(d->items, n, sizeof(*grown));
 
-		if (!p)
+		if (!grown)
 			return;
-		d->items = p;
+		d->items = grown;
 		d->alloc = n;
 	}
 	if (line)
@@ -638,6 +678,7 @@ md_diag_add(struct md_diag *d, enum md_level level, const char *where,
 	else
 		snprintf(place, sizeof(place), "%s", where ? where : "");
 	it = &d->items[d->n];
+	it->hash = hash;
 	it->level = level;
 	it->count = 1;
 	it->where = strdup(place);

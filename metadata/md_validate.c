@@ -114,7 +114,8 @@ on_record(void *ctx, struct md_record *rec, unsigned long line)
 static int
 validate_csv(const char *buf, size_t len, struct vctx *v, struct vl_err *err)
 {
-	struct md_csv_opts o = { NULL, MD_READ_STRICT };
+	static const char *const batch[] = { "path", "id", "collection", NULL };
+	struct md_csv_opts o = { batch, MD_READ_STRICT };
 	struct md_csv *csv = NULL;
 	struct md_record *rec;
 	struct vl_err e = { 0 };
@@ -184,8 +185,8 @@ md_validate(const char *buf, size_t len, const char *name, enum md_format fmt,
 	/* Content rules first: this parse also refuses hostile XML. */
 	if (!(f = fmemopen((void *)buf, len, "r")))
 		return vl_err_sys(err, VL_E_NOMEM, "cannot read '%s'", v.name);
-	rc = md_read_stream(f, v.name, fmt, MD_READ_STRICT, on_record, &v, NULL,
-			    d, &e);
+	rc = md_read_stream(f, v.name, &fmt, MD_READ_STRICT, on_record, &v,
+			    NULL, d, &e);
 	fclose(f);
 	if (records)
 		*records = v.n;

@@ -31,8 +31,17 @@
 #define MAX_DEPTH 300
 #define CHUNK     65536
 
+/* Namespace URIs come from the parser's dictionary, so the same URI is
+ * the same pointer: a few cached pointers spare the string compares. */
+struct ns_cache {
+	const xmlChar *uri[8];
+	unsigned char id[8];
+	unsigned next;
+};
+
 struct builder {
 	struct md_xparse *p;
+	struct ns_cache nsc;
 	xmlParserCtxtPtr ctxt;
 	struct md_arena *rec_arena;
 	struct md_xnode *stack[MAX_DEPTH];
@@ -54,7 +63,8 @@ md_x_attr(const struct md_xnode *n, int ns, const char *name)
 	unsigned i;
 
 	for (i = 0; i < n->nattrs; i++)
-		if (n->attrs[i].ns == ns && !strcmp(n->attrs[i].name, name))
+		if (n->attrs[i].ns == ns && n->attrs[i].name[0] == name[0] &&
+		    !strcmp(n->attrs[i].name, name))
 			return n->attrs[i].value;
 	return NULL;
 }
@@ -62,7 +72,7 @@ md_x_attr(const struct md_xnode *n, int ns, const char *name)
 int
 md_x_is(const struct md_xnode *n, int ns, const char *name)
 {
-	return n->ns == ns && !strcmp(n->name, name);
+	return n->ns == ns && n->name[0] == name[0] && !strcmp(n->name, name);
 }
 
 const char *
@@ -100,8 +110,24 @@ md_x_count(const struct md_xnode *n)
 	return c;
 }
 
+static unsigned char ns_lookup(const xmlChar *uri);
+
 static unsigned char
-ns_id(const xmlChar *uri)
+ns_id_cached(struct ns_cache *c, const xmlChar *uri)
+{
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		if (c->uri[i] == uri && uri)
+			return c->id[i];
+	i = c->next++ % 8;
+	c->uri[i] = uri;
+	c->id[i] = ns_lookup(uri);
+	return c->id[i];
+}
+
+static unsigned char
+ns_lookup(const xmlChar *uri)
 {
 	const char *u = (const char *)uri;
 
@@ -315,7 +341,7 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	struct builder *b = ud;
 	struct md_xnode *n, *parent = b->depth ? b->stack[b->depth - 1] : NULL;
 	struct md_arena *a;
-	unsigned char ns = ns_id(uri);
+	unsigned char ns = ns_id_cached(&b->nsc, uri);
 	const char *name = (const char *)localname;
 	int starts_record = 0, i;
 
@@ -365,9 +391,10 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	n->line = cur_line(b);
 	n->parent = parent;
 	n->text = "";
-	if (!(n->name = md_arena_strdup(a, name)) ||
-	    !(n->uri = md_arena_strdup(a, uri ? (const char *)uri : "")))
-		goto nomem;
+	/* Names and namespace URIs live in the parser's dictionary until
+	 * the parse ends: no copy. */
+	n->name = name;
+	n->uri = uri ? (const char *)uri : "";
 	if (nb_attributes > 0) {
 		n->attrs = md_arena_alloc(a, (size_t)nb_attributes *
 						     sizeof(*n->attrs));
@@ -377,11 +404,17 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 			const xmlChar **at = attributes + 5 * i;
 			struct md_xattr *x = &n->attrs[n->nattrs];
 
-			x->ns = ns_id(at[2]);
-			x->name = md_arena_strdup(a, (const char *)at[0]);
+			x->ns = ns_id_cached(&b->nsc, at[2]);
+			x->name = (const char *)at[0];
 			x->value = copy_attr_value(a, at[3], at[4]);
-			if (!x->name || !x->value)
+			if (!x->value)
 				goto nomem;
+			if ((x->ns == MD_NS_XML && !strcmp(x->name, "lang")) ||
+			    (x->ns == MD_NS_NONE &&
+			     (!strcmp(x->name, "lang") ||
+			      !strcmp(x->name, "script") ||
+			      !strcmp(x->name, "transliteration"))))
+				n->langish = 1;
 			n->nattrs++;
 		}
 	}
@@ -395,11 +428,8 @@ on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 			const xmlChar *u = namespaces[2 * i + 1];
 			struct md_xnsdecl *x = &n->nsdecls[n->nnsdecls];
 
-			x->prefix = md_arena_strdup(a, pfx ? (const char *)pfx
-							   : "");
-			x->uri = md_arena_strdup(a, u ? (const char *)u : "");
-			if (!x->prefix || !x->uri)
-				goto nomem;
+			x->prefix = pfx ? (const char *)pfx : "";
+			x->uri = u ? (const char *)u : "";
 			n->nnsdecls++;
 		}
 	}
@@ -468,17 +498,23 @@ on_end(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	n = b->stack[--b->depth];
 	t = &b->text[b->depth];
 	if (t->len) {
-		char *s = md_arena_strndup(n->own ? n->own : b->rec_arena,
-					   t->buf, t->len);
+		/* Stored trimmed of XML white space: every reader wants it so,
+		 * and container elements then hold no text. */
+		const char *start = t->buf;
+		size_t len = t->len;
+		char *s = NULL;
 
-		if (!s) {
+		md_trim(&start, &len);
+		if (len &&
+		    !(s = md_arena_strndup(n->own ? n->own : b->rec_arena,
+					   start, len))) {
 			fail(b, VL_E_NOMEM,
 			     "'%s' line %lu: record larger than %zu bytes",
 			     b->p->name, cur_line(b), b->p->max_record);
 			return;
 		}
-		n->text = s;
-		n->text_len = t->len;
+		n->text = s ? s : "";
+		n->text_len = len;
 		vl_buf_reset(t);
 	}
 	if (n == b->rec) {
@@ -596,11 +632,11 @@ builder_end(struct builder *b, struct vl_err *err)
 	while (b->depth) {
 		struct md_xnode *n = b->stack[--b->depth];
 
-		if (n->own && !n->kept)
+		if (n->own && !n->kept && n != b->root)
 			md_arena_free(n->own);
 	}
 	if (b->root)
-		free_outer(b->root);
+		free_outer(b->root); /* with the kept nodes under it */
 	if (b->ctxt) {
 		/* libxml2 builds a document of its own for entity
 		 * declarations even in SAX mode ("expat compatibility"). */
@@ -703,30 +739,30 @@ out:
 static int
 escape(struct vl_buf *b, const char *s, int attr)
 {
-	const char *run = s;
+	const char *stop = attr ? "<>&\r\"\n\t" : "<>&\r";
 	int rc;
 
-	for (; *s; s++) {
+	for (;;) {
+		size_t run = strcspn(s, stop); /* the common case: all */
 		const char *rep;
 
+		if (run && (rc = vl_buf_add(b, s, run)) < 0)
+			return rc;
+		s += run;
 		switch (*s) {
+		case '\0': return 0;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '&': rep = "&amp;"; break;
 		case '\r': rep = "&#13;"; break;
-		case '"': rep = attr ? "&quot;" : NULL; break;
-		case '\n': rep = attr ? "&#10;" : NULL; break;
-		case '\t': rep = attr ? "&#9;" : NULL; break;
-		default: rep = NULL;
+		case '"': rep = "&quot;"; break;
+		case '\n': rep = "&#10;"; break;
+		default: rep = "&#9;"; break;
 		}
-		if (!rep)
-			continue;
-		if ((rc = vl_buf_add(b, run, (size_t)(s - run))) < 0 ||
-		    (rc = vl_buf_adds(b, rep)) < 0)
+		if ((rc = vl_buf_adds(b, rep)) < 0)
 			return rc;
-		run = s + 1;
+		s++;
 	}
-	return vl_buf_add(b, run, (size_t)(s - run));
 }
 
 int

@@ -152,7 +152,8 @@ struct md_value {
 	/* Type: identifier type (doi, isbn, uri, local ...), note type,
 	 * title type (alternative, translated, uniform, abbreviated), name
 	 * type (personal, corporate, family, conference), relatedItem type,
-	 * accessCondition type, genre type, language term type ("text"). */
+	 * accessCondition type, genre type, language term type ("text"),
+	 * and for a location URL (MD_V_LOCATION) its @access. */
 	const char *type;
 	const char *point;     /* dates: "start" or "end" */
 	const char *qualifier; /* dates: approximate|inferred|questionable */
@@ -181,6 +182,9 @@ struct md_record *md_record_new(void); /* NULL when out of memory */
 void md_record_free(struct md_record *r);
 /* Drops every value, keeps the memory for the next record. */
 void md_record_reset(struct md_record *r);
+/* A deep copy (for keeping a record a stream or CSV reader lends);
+ * NULL when out of memory. */
+struct md_record *md_record_dup(const struct md_record *r);
 
 /*
  * Appends a value.  text is checked (UTF-8, no control character XML
@@ -222,6 +226,7 @@ struct md_diag_item {
 	char *where; /* "file:line" (or "file") */
 	char *msg;
 	unsigned long count; /* how many times (identical messages merge) */
+	unsigned long hash;  /* of msg, to find repeats fast */
 };
 
 /* Identical messages are merged (the first place is kept, count grows),
@@ -291,12 +296,15 @@ int md_read_file(struct md_record **out, enum md_format fmt, const char *path,
  * Streams every record of a file: each <mods> (in a modsCollection or any
  * wrapper), each oai_dc:dc or <qualifieddc> (in any wrapper, such as an
  * OAI-PMH response), or each CSV row.  Memory stays flat in the number of
- * records.  fn gets a record it borrows (reused for the next one) and the
+ * records.  fn gets a record it borrows - it and its strings are valid
+ * only during the call (md_record_dup keeps one) - and the
  * line it starts on; a negative return stops the stream and is returned.
- * *count (if not NULL) receives the number of records read.
+ * *fmt gives the format (MD_FMT_UNKNOWN: detected from the first 64 KiB)
+ * and receives the one read.  *count (if not NULL) receives the number
+ * of records read.
  */
 int
-md_read_stream(FILE *in, const char *name, enum md_format fmt, unsigned flags,
+md_read_stream(FILE *in, const char *name, enum md_format *fmt, unsigned flags,
 	       int (*fn)(void *ctx, struct md_record *rec, unsigned long line),
 	       void *ctx, size_t *count, struct md_diag *d, struct vl_err *err);
 

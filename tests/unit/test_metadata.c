@@ -902,11 +902,19 @@ test_md_record_title_prefers_primary(void **state)
 
 /* ---- streaming ---- */
 
+static struct md_record *kept_record;
+
 static int
 count_record(void *ctx, struct md_record *rec, unsigned long line)
 {
 	size_t *n = ctx;
 	char want[32];
+
+	if (*n == 7) { /* keep one beyond the callback */
+		md_record_free(kept_record);
+		kept_record = md_record_dup(rec);
+		assert_non_null(kept_record);
+	}
 
 	snprintf(want, sizeof(want), "title %zu", *n);
 	assert_string_equal(md_record_title(rec), want);
@@ -921,6 +929,7 @@ test_md_read_stream_collection(void **state)
 	struct vl_buf b = VL_BUF_INIT;
 	struct vl_err err = { 0 };
 	size_t n = 0, total = 0, i;
+	enum md_format fmt = MD_FMT_UNKNOWN;
 	FILE *f;
 
 	(void)state;
@@ -934,11 +943,16 @@ test_md_read_stream_collection(void **state)
 	vl_buf_adds(&b, "</modsCollection>\n");
 	f = fmemopen(b.buf, b.len, "r");
 	assert_non_null(f);
-	assert_int_equal(md_read_stream(f, "c.xml", MD_FMT_UNKNOWN, 0,
-					count_record, &n, &total, NULL, &err),
+	assert_int_equal(md_read_stream(f, "c.xml", &fmt, 0, count_record, &n,
+					&total, NULL, &err),
 			 0);
 	fclose(f);
+	assert_int_equal(fmt, MD_FMT_MODS);
 	assert_int_equal(n, 3000);
+	assert_string_equal(md_record_title(kept_record), "title 7");
+	assert_string_equal(kept_record->values[0].lang, "en");
+	md_record_free(kept_record);
+	kept_record = NULL;
 	assert_int_equal(total, 3000);
 	vl_buf_release(&b);
 }
@@ -960,11 +974,12 @@ test_md_read_stream_oai_pmh_response(void **state)
 		"</OAI-PMH>";
 	struct vl_err err = { 0 };
 	size_t n = 0;
+	enum md_format fmt = MD_FMT_OAI_DC;
 	FILE *f = fmemopen((void *)resp, strlen(resp), "r");
 
 	(void)state;
-	assert_int_equal(md_read_stream(f, "resp.xml", MD_FMT_OAI_DC, 0,
-					count_record, &n, NULL, NULL, &err),
+	assert_int_equal(md_read_stream(f, "resp.xml", &fmt, 0, count_record,
+					&n, NULL, NULL, &err),
 			 0);
 	fclose(f);
 	assert_int_equal(n, 2);
@@ -987,6 +1002,98 @@ test_md_simple_dc_any_root(void **state)
 	assert_true(has(r, MD_E_LANGUAGE, "fr", "fr"));
 	assert_true(has(r, MD_E_TYPE, "Image", "fr"));
 	md_record_free(r);
+}
+
+/* Regression (fuzz_xml_reader): a malformed simple-DC document whose root
+ * holds dc:* children freed the root twice. */
+static void
+test_md_xml_truncated_simple_dc(void **state)
+{
+	static const char doc[] =
+		"<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+		"<dc:title>x</dc:title><dc:subject>y</dc:subject><dc:type>";
+	struct md_record *r = NULL;
+	struct vl_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(md_read(&r, MD_FMT_OAI_DC, doc, strlen(doc), "t.xml",
+				 0, NULL, &err),
+			 VL_E_FORMAT);
+	assert_non_null(strstr(err.msg, "t.xml"));
+	assert_null(r);
+}
+
+/* Regression (fuzz_xml_reader): a publisher's place was attached through
+ * a pointer that went stale when the values array grew. */
+static void
+test_md_mods_place_survives_growth(void **state)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	struct md_record *r;
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	vl_buf_adds(&b, "<mods xmlns=\"http://www.loc.gov/mods/v3\">");
+	for (i = 0; i < 15; i++)
+		vl_buf_addf(&b, "<titleInfo><title>t%zu</title></titleInfo>",
+			    i);
+	vl_buf_adds(&b, "<originInfo><place><placeTerm>Rotorua</placeTerm>"
+			"</place><publisher>P</publisher>");
+	for (i = 0; i < 40; i++)
+		vl_buf_addf(&b, "<dateOther>%zu</dateOther>", 1900 + i);
+	vl_buf_adds(&b, "</originInfo></mods>");
+	r = read_str(MD_FMT_MODS, b.buf);
+	for (i = 0; i < r->nvalues; i++)
+		if (r->values[i].element == MD_E_PUBLISHER) {
+			assert_int_equal(r->values[i].nparts, 1);
+			assert_string_equal(r->values[i].parts[0].text,
+					    "Rotorua");
+			found = 1;
+		}
+	assert_true(found);
+	md_record_free(r);
+	vl_buf_release(&b);
+}
+
+/* Whatever the input holds, the output is schema-valid: URIs the schema
+ * would refuse are dropped or written where a string is allowed, and an
+ * empty record cannot be MODS. */
+static void
+test_md_mods_output_stays_valid(void **state)
+{
+	static const char doc[] =
+		"<mods xmlns=\"http://www.loc.gov/mods/v3\" "
+		"xmlns:xlink=\"http://"
+		"www.w3.org/1999/xlink\"><titleInfo valueURI=\"http://x/%zz\">"
+		"<title>t</title></titleInfo><accessCondition xlink:href=\"a b "
+		"%%\">r</accessCondition><location><url>http://x/%q</url>"
+		"</location></mods>";
+	struct md_record *r = read_str(MD_FMT_MODS, doc), *empty;
+	struct md_diag d;
+	struct vl_err err = { 0 };
+	char *out = NULL;
+
+	(void)state;
+	md_diag_init(&d);
+	assert_int_equal(md_write(&out, NULL, r, MD_FMT_MODS, 0, &d, &err), 0);
+	assert_schema_valid(out, "bad URIs");
+	assert_null(strstr(out, "%zz"));
+	assert_non_null(strstr(out, "<identifier>http://x/%q</identifier>"));
+	assert_true(d.warnings >= 2);
+	free(out);
+	md_diag_release(&d);
+	md_record_free(r);
+	empty = md_record_new();
+	assert_int_equal(
+		md_write(&out, NULL, empty, MD_FMT_MODS, 0, NULL, &err),
+		VL_E_INVAL);
+	assert_non_null(strstr(err.msg, "no value MODS can hold"));
+	assert_int_equal(
+		md_write(&out, NULL, empty, MD_FMT_OAI_DC, 0, NULL, &err), 0);
+	assert_schema_valid(out, "empty oai_dc");
+	free(out);
+	md_record_free(empty);
 }
 
 static void
@@ -1035,6 +1142,9 @@ main(void)
 		cmocka_unit_test(test_md_read_stream_collection),
 		cmocka_unit_test(test_md_read_stream_oai_pmh_response),
 		cmocka_unit_test(test_md_simple_dc_any_root),
+		cmocka_unit_test(test_md_xml_truncated_simple_dc),
+		cmocka_unit_test(test_md_mods_place_survives_growth),
+		cmocka_unit_test(test_md_mods_output_stays_valid),
 		cmocka_unit_test(test_md_format_detect),
 	};
 

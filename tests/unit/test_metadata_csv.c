@@ -149,6 +149,9 @@ test_md_csv_header_errors_name_the_column(void **state)
 	expect_header_error("title,,creator\nx,y,z\n", 0,
 			    "column 2 has no name");
 	expect_header_error("dc:alternative\nx\n", 0, "unknown column");
+	/* 0xEF starts a BOM or, as here, a character: kept */
+	expect_header_error("\xef\xbc\x81title\nx\n", 0,
+			    "unknown column '\xef\xbc\x81title'");
 	expect_header_error("", 0, "no header row");
 	expect_header_error("\"title\nx\n", 0,
 			    "line 1: quoted field never "
