@@ -509,10 +509,6 @@ int ing_reconcile(void *ctx, struct md_record *rec, struct ing_description *d,
 int ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 	       struct ing_result *res, struct vl_err *err);
 
-/* Copies in to out (size bytes expected; copies to the end regardless). */
-int ing_copy_fd(int in, int out, uint64_t size, const char *name,
-		struct vl_err *err);
-
 /* ---- format identification (libmagic; one handle per thread) ---- */
 
 struct ing_magic;

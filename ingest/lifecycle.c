@@ -148,13 +148,13 @@ struct exp {
 	uint64_t files, bytes;
 };
 
+/* Streams a stored file into the archive entry just started. */
 static int
-copy_fd(int in, int out, struct archive *a, uint64_t *bytes, struct vl_err *err,
-	const char *rel)
+copy_to_archive(int in, struct archive *a, uint64_t *bytes, struct vl_err *err,
+		const char *rel)
 {
 	char buf[1 << 16];
-	ssize_t n, w;
-	char *p;
+	ssize_t n;
 
 	for (;;) {
 		n = read(in, buf, sizeof(buf));
@@ -166,23 +166,9 @@ copy_fd(int in, int out, struct archive *a, uint64_t *bytes, struct vl_err *err,
 		if (n == 0)
 			return 0;
 		*bytes += (uint64_t)n;
-		if (a) {
-			if (archive_write_data(a, buf, (size_t)n) != n)
-				return vl_err_set(err, VL_E_IO,
-						  "cannot write '%s': %s", rel,
-						  archive_error_string(a));
-			continue;
-		}
-		for (p = buf; n > 0; p += w, n -= w) {
-			w = write(out, p, (size_t)n);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w < 0)
-				return vl_err_sys(err, VL_E_IO,
-						  "cannot write '%s'", rel);
-		}
+		if (archive_write_data(a, buf, (size_t)n) != n)
+			return vl_err_set(err, VL_E_IO, "cannot write '%s': %s",
+					  rel, archive_error_string(a));
 	}
 }
 
@@ -228,7 +214,11 @@ export_one(void *ctx, const char *rel, const struct repo_stat *st)
 			goto out;
 		}
 	}
-	if ((rc = copy_fd(in, out, x->a, &x->bytes, x->err, rel)) < 0)
+	if (x->a)
+		rc = copy_to_archive(in, x->a, &x->bytes, x->err, rel);
+	else if ((rc = vl_copy_fd(in, out, rel, x->err)) == 0)
+		x->bytes += st->size;
+	if (rc < 0)
 		goto out;
 	if (out >= 0 && (fsync(out) < 0 || close(out) < 0)) {
 		out = -1;

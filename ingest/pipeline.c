@@ -292,8 +292,7 @@ copy_tree(const char *from, const char *to, struct vl_err *err)
 				rc = vl_err_sys(err, VL_E_IO,
 						"cannot create '%s'", b.buf);
 			} else {
-				rc = ing_copy_fd(in, out, (uint64_t)st.st_size,
-						 a.buf, err);
+				rc = vl_copy_fd(in, out, a.buf, err);
 				if (close(out) < 0 && rc == 0)
 					rc = vl_err_sys(err, VL_E_IO,
 							"cannot write '%s'",
@@ -306,44 +305,6 @@ copy_tree(const char *from, const char *to, struct vl_err *err)
 	vl_buf_release(&a);
 	vl_buf_release(&b);
 	return rc;
-}
-
-int
-ing_copy_fd(int in, int out, uint64_t size, const char *name,
-	    struct vl_err *err)
-{
-	char buf[1 << 16];
-	ssize_t n, w;
-	size_t off;
-
-	/* copy_file_range lets the file system share or clone extents. */
-	while (size > 0) {
-		n = copy_file_range(in, NULL, out, NULL, (size_t)size, 0);
-		if (n <= 0)
-			break;
-		size -= (uint64_t)n;
-	}
-	for (;;) {
-		n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vl_err_sys(err, VL_E_IO, "cannot read '%s'",
-					  name);
-		if (n == 0)
-			return 0;
-		for (off = 0; off < (size_t)n; off += (size_t)w) {
-			w = write(out, buf + off, (size_t)n - off);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w < 0)
-				return vl_err_sys(err, VL_E_IO,
-						  "cannot write a copy of '%s'",
-						  name);
-		}
-	}
 }
 
 /* A bag that is not valid is refused with its first problems named. */

@@ -587,16 +587,20 @@ out:
 
 /* ---- reading stored objects ---- */
 
-/* Opens dir components of relpath under base without following links;
- * returns a directory fd and sets *leaf to the last component. */
+/* Opens the directories of relpath below base one component at a time,
+ * never through a symlink, creating missing ones when create is set;
+ * returns the parent directory's fd and sets *leaf to the last
+ * component. */
 static int
-open_parent(const char *base, const char *relpath, const char **leaf,
-	    struct vl_err *err)
+walk_parent(const char *base, const char *relpath, int create,
+	    const char **leaf, struct vl_err *err)
 {
 	char comp[256];
 	const char *p = relpath, *slash;
 	int fd, next;
 
+	if (create && (fd = vl_mkdirs(base, 0755, err)) < 0)
+		return fd;
 	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return vl_err_sys(err,
@@ -606,12 +610,15 @@ open_parent(const char *base, const char *relpath, const char **leaf,
 		if ((size_t)(slash - p) >= sizeof(comp)) {
 			close(fd);
 			return vl_err_set(err, VL_E_INVAL,
-					  "name too long in "
-					  "'%s'",
-					  relpath);
+					  "name too long in '%s'", relpath);
 		}
 		memcpy(comp, p, (size_t)(slash - p));
 		comp[slash - p] = '\0';
+		if (create && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			close(fd);
+			return vl_err_sys(err, VL_E_IO, "cannot create '%s'",
+					  relpath);
+		}
 		next = openat(fd, comp,
 			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(fd);
@@ -642,7 +649,7 @@ repo_store_open(struct repo *r, const char *key, const char *relpath, int *fdp,
 	if ((rc = vl_path_check(relpath, err)) < 0 ||
 	    (rc = key_path(&base, r, key, err)) < 0)
 		goto out;
-	if ((dfd = open_parent(base.buf, relpath, &leaf, err)) < 0) {
+	if ((dfd = walk_parent(base.buf, relpath, 0, &leaf, err)) < 0) {
 		rc = dfd;
 		goto out;
 	}
@@ -690,7 +697,7 @@ repo_store_stat(struct repo *r, const char *key, const char *relpath,
 	if ((rc = vl_path_check(relpath, err)) < 0 ||
 	    (rc = key_path(&base, r, key, err)) < 0)
 		goto out;
-	if ((dfd = open_parent(base.buf, relpath, &leaf, err)) < 0) {
+	if ((dfd = walk_parent(base.buf, relpath, 0, &leaf, err)) < 0) {
 		rc = dfd;
 		goto out;
 	}
@@ -884,75 +891,6 @@ repo_store_list_objects(struct repo *r, int (*cb)(void *ctx, const char *key),
 
 /* ---- restoring one file ---- */
 
-/* Opens (creating when missing) the directories of relpath below base,
- * never through a symlink; returns the parent's fd, *leaf its name. */
-static int
-make_parent(const char *base, const char *relpath, const char **leaf,
-	    struct vl_err *err)
-{
-	char comp[256];
-	const char *p = relpath, *slash;
-	int fd, next;
-
-	if ((fd = vl_mkdirs(base, 0755, err)) < 0)
-		return fd;
-	fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", base);
-	while ((slash = strchr(p, '/'))) {
-		if ((size_t)(slash - p) >= sizeof(comp)) {
-			close(fd);
-			return vl_err_set(err, VL_E_INVAL,
-					  "name too long in '%s'", relpath);
-		}
-		memcpy(comp, p, (size_t)(slash - p));
-		comp[slash - p] = '\0';
-		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-			close(fd);
-			return vl_err_sys(err, VL_E_IO, "cannot create '%s'",
-					  relpath);
-		}
-		next = openat(fd, comp,
-			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if (next < 0)
-			return vl_err_sys(err,
-					  errno == ELOOP || errno == ENOTDIR
-						  ? VL_E_UNSAFE
-						  : VL_E_IO,
-					  "cannot open '%s'", relpath);
-		fd = next;
-		p = slash + 1;
-	}
-	*leaf = p;
-	return fd;
-}
-
-static int
-copy_fd(int dst, int src)
-{
-	char buf[65536];
-	ssize_t n, w, off;
-
-	if (lseek(src, 0, SEEK_SET) < 0)
-		return -1;
-	while ((n = read(src, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		for (off = 0; off < n; off += w) {
-			w = write(dst, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				w = 0;
-			else if (w < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
 int
 repo_store_replace_file(struct repo *r, const char *key, const char *relpath,
 			int src_fd, struct vl_err *err)
@@ -965,7 +903,7 @@ repo_store_replace_file(struct repo *r, const char *key, const char *relpath,
 	if ((rc = vl_path_check(relpath, err)) < 0 ||
 	    (rc = key_path(&base, r, key, err)) < 0)
 		goto out;
-	if ((dfd = make_parent(base.buf, relpath, &leaf, err)) < 0) {
+	if ((dfd = walk_parent(base.buf, relpath, 1, &leaf, err)) < 0) {
 		rc = dfd;
 		goto out;
 	}
@@ -981,8 +919,11 @@ repo_store_replace_file(struct repo *r, const char *key, const char *relpath,
 				"cannot create a file beside '%s'", relpath);
 		goto out;
 	}
-	if (copy_fd(fd, src_fd) < 0 || fsync(fd) < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", relpath);
+	if (lseek(src_fd, 0, SEEK_SET) < 0 ||
+	    (rc = vl_copy_fd(src_fd, fd, relpath, err)) < 0 || fsync(fd) < 0) {
+		if (rc == 0)
+			rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'",
+					relpath);
 		goto fail;
 	}
 	if (close(fd) < 0) {

@@ -104,6 +104,8 @@ int vl_mkdirs(const char *path, unsigned mode, struct vl_err *err);
 /* Removes a file or a whole tree, never following symlinks; 0 or -1
  * (errno set).  A missing path is not an error. */
 int vl_rmtree(const char *path);
+/* Copies in (from its offset) to out until the end; errors name name. */
+int vl_copy_fd(int in, int out, const char *name, struct vl_err *err);
 /* fsync a directory (after a rename or create inside it). */
 int vl_fsync_dir(const char *path, struct vl_err *err);
 /* Write data to path atomically: temp file, fsync, rename, fsync dir. */

@@ -255,3 +255,33 @@ vl_rmtree(const char *path)
 		return unlink(path);
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int
+vl_copy_fd(int in, int out, const char *name, struct vl_err *err)
+{
+	char buf[1 << 16];
+	ssize_t n, w;
+	size_t off;
+
+	for (;;) {
+		n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vl_err_sys(err, VL_E_IO, "cannot read '%s'",
+					  name);
+		if (n == 0)
+			return 0;
+		for (off = 0; off < (size_t)n; off += (size_t)w) {
+			w = write(out, buf + off, (size_t)n - off);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0)
+				return vl_err_sys(err, VL_E_IO,
+						  "cannot write a copy of '%s'",
+						  name);
+		}
+	}
+}
