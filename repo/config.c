@@ -168,7 +168,7 @@ repo_config_load(struct repo_config *cfg, const char *path,
 	}
 	if (set_default(&cfg->name, "Vellum repository") ||
 	    set_default(&cfg->base_url, "http://127.0.0.1:8080/oai") ||
-	    set_default(&cfg->admin_email, "admin@localhost") ||
+	    set_default(&cfg->admin_email, "admin@example.org") ||
 	    set_default(&cfg->oai_namespace, "vellum.localhost") ||
 	    set_default(&cfg->digests, "sha512") ||
 	    set_default(&cfg->schema_dir, "") ||
