@@ -78,6 +78,13 @@ ing_magic_identify(struct ing_magic *m, int fd, char *mime, size_t mime_n,
 		return vl_err_set(err, VL_E_IO, "format identification: %s",
 				  magic_error(m->mime) ? magic_error(m->mime)
 						       : "unknown error");
+	/* Unrecognised bytes are "data" by definition; asking again costs
+	 * as much as the first pass (libmagic tries every test) and says
+	 * nothing more. */
+	if (!strcmp(mime, "application/octet-stream")) {
+		copy(desc, desc_n, "data");
+		return 0;
+	}
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
 	    copy(desc, desc_n, magic_descriptor(m->desc, fd)) < 0)
 		copy(desc, desc_n, "");
