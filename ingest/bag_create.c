@@ -790,7 +790,8 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 	}
 	if ((rc = build(c, err)) < 0)
 		goto out;
-	if (fchmod(c->bagfd, 0755) < 0 || syncfs(c->bagfd) < 0) {
+	if (fchmod(c->bagfd, 0755) < 0 ||
+	    (!c->o->no_sync && syncfs(c->bagfd) < 0)) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", stage);
 		goto out;
 	}
@@ -799,7 +800,7 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 		goto out;
 	}
 	stage = NULL;
-	rc = vl_fsync_dir(parent, err);
+	rc = c->o->no_sync ? 0 : vl_fsync_dir(parent, err);
 out:
 	if (stage)
 		bag_rmtree_at(AT_FDCWD, stage);

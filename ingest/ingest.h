@@ -180,6 +180,8 @@ struct bag_create_opts {
 	int exclude_hidden;          /* leave out names starting with '.' */
 	enum bag_symlinks symlinks;
 	unsigned threads; /* 0 = online CPUs */
+	int no_sync;      /* the caller makes DEST durable itself (the
+			     ingest pipeline syncs its whole stage) */
 	bag_progress_fn *progress;
 	bag_warn_fn *warn;
 	void *ctx;

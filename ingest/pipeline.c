@@ -400,6 +400,7 @@ make_bag(struct job *j)
 		co.info = &info;
 		co.threads = j->o->threads;
 		co.exclude_hidden = j->o->exclude_hidden;
+		co.no_sync = 1; /* repo_stage_commit() syncs the stage */
 		co.progress = bag_progressed;
 		co.warn = bag_warned;
 		co.ctx = j;
