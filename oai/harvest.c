@@ -1036,6 +1036,14 @@ harvest_list(struct run *x, char *token, struct vl_err *err)
 		 * moves past it. */
 		if ((rc = hv_store_flush(x->store, err)) < 0)
 			break;
+		/* A source handing out the token it was just asked with
+		 * would be harvested forever. */
+		if (token && resp.token && !strcmp(token, resp.token)) {
+			rc = vl_err_set(err, VL_E_FORMAT,
+					"the source answered with the same "
+					"resumption token again");
+			break;
+		}
 		x->res->pages++;
 		x->res->records += resp.records;
 		free(token);

@@ -58,9 +58,28 @@ struct item {
 	struct bag_file files[MAX_FILES];
 	size_t nfiles;
 	struct repo_stage *stage;
-	int stored; /* repo_stage_commit succeeded */
+	int taken;       /* a worker staged it ... */
+	unsigned worker; /* ... this one */
+	int stored;      /* repo_stage_commit succeeded */
 	int rc;
 	struct vl_err err;
+};
+
+enum sql { S_OBJECT, S_COLL, S_FILE, S_DIGEST, S_META, N_SQL };
+
+static const char *const sql_text[N_SQL] = {
+	[S_OBJECT] = "INSERT INTO objects(id, created, datestamp, title,"
+		     " md_version, storage_key, payload_files, payload_bytes,"
+		     " payload_digest, source) VALUES(?1, ?2, ?2, ?3, 1, ?4,"
+		     " 0, 0, ?5, ?6)",
+	[S_COLL] = "INSERT OR IGNORE INTO object_collections VALUES(?1, ?2)",
+	[S_FILE] = "INSERT INTO files(object_id, path, kind, size)"
+		   " VALUES(?1, ?2, 'tag', ?3)",
+	[S_DIGEST] = "INSERT INTO digests(object_id, path, algorithm, digest)"
+		     " VALUES(?1, ?2, ?3, ?4)",
+	[S_META] = "INSERT INTO metadata(object_id, version, format, xml,"
+		   " created, agent, note) VALUES(?1, 1, ?2, ?3, ?4, ?5,"
+		   " 'ingest')",
 };
 
 struct hv_batch {
@@ -73,8 +92,14 @@ struct hv_batch {
 	size_t n;
 	const char *collection;
 	char payload_digest[80];
-	char manifest[FIX_ALG_COUNT][2]
-		     [48]; /* manifest-, tagmanifest-ALG.txt */
+	/* the items built and not yet taken by a storing thread */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t ready, next;
+	int closed;
+	/* manifest-ALG.txt and tagmanifest-ALG.txt */
+	char manifest[FIX_ALG_COUNT][2][48];
+	sqlite3_stmt *st[N_SQL]; /* prepared once per run */
 };
 
 int
@@ -99,6 +124,8 @@ hv_batch_open(struct hv_batch **out, struct repo *r, size_t max,
 	b->r = r;
 	b->max = max;
 	b->collection = collection;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
 	if ((rc = fix_algs_parse(r->cfg.digests, &b->algs, err)) < 0)
 		goto fail;
 	/* The duplicate key the pipeline gives an empty payload: its
@@ -170,6 +197,10 @@ hv_batch_free(struct hv_batch *b)
 	drop_all(b);
 	for (i = 0; i < b->nworkers; i++)
 		repo_close(b->workers[i]);
+	for (i = 0; i < N_SQL; i++)
+		sqlite3_finalize(b->st[i]);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
 	free(b->items);
 	free(b);
 }
@@ -223,22 +254,36 @@ hv_batch_add(struct hv_batch *b, const char *id, const char *identifier,
 
 /* ---- the catalog side (main thread, inside the transaction) ---- */
 
+/* The statement, reset and unbound, prepared on first use. */
+static sqlite3_stmt *
+stmt(struct hv_batch *b, enum sql id, struct vl_err *err)
+{
+	if (!b->st[id] && sqlite3_prepare_v3(b->r->db, sql_text[id], -1,
+					     SQLITE_PREPARE_PERSISTENT,
+					     &b->st[id], NULL) != SQLITE_OK) {
+		b->st[id] = NULL;
+		repo_db_err(b->r->db, err, "catalog");
+		return NULL;
+	}
+	sqlite3_reset(b->st[id]);
+	sqlite3_clear_bindings(b->st[id]);
+	return b->st[id];
+}
+
 static int
-exec_args(struct repo *r, const char *sql, const char *const *a, int n,
+exec_args(struct hv_batch *b, enum sql id, const char *const *a, int n,
 	  struct vl_err *err)
 {
-	sqlite3_stmt *st;
-	int i, rc;
+	sqlite3_stmt *st = stmt(b, id, err);
+	int i;
 
-	if ((rc = repo_prepare(r, &st, sql, err)) < 0)
-		return rc;
+	if (!st)
+		return VL_E_DB;
 	for (i = 0; i < n; i++)
 		sqlite3_bind_text(st, i + 1, a[i], -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE
-		     ? 0
-		     : repo_db_err(r->db, err, "catalog");
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite3_step(st) == SQLITE_DONE
+		       ? 0
+		       : repo_db_err(b->r->db, err, "catalog");
 }
 
 static int
@@ -376,34 +421,25 @@ out:
 static int
 insert_files(struct hv_batch *b, struct item *it, struct vl_err *err)
 {
-	sqlite3_stmt *f = NULL, *d = NULL;
+	sqlite3_stmt *f, *d;
 	char hex[FIX_HEX_MAX];
 	size_t i;
-	int a, rc;
+	int a;
 
-	if ((rc = repo_prepare(b->r, &f,
-			       "INSERT INTO files(object_id, path, kind, size)"
-			       " VALUES(?1, ?2, 'tag', ?3)",
-			       err)) < 0 ||
-	    (rc = repo_prepare(b->r, &d,
-			       "INSERT INTO digests(object_id, path,"
-			       " algorithm, digest) VALUES(?1, ?2, ?3, ?4)",
-			       err)) < 0)
-		goto out;
-	for (i = 0; i < it->nfiles && rc == 0; i++) {
-		sqlite3_reset(f);
+	for (i = 0; i < it->nfiles; i++) {
+		if (!(f = stmt(b, S_FILE, err)))
+			return VL_E_DB;
 		sqlite3_bind_text(f, 1, it->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(f, 2, it->files[i].path, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(f, 3, (sqlite3_int64)it->files[i].len);
-		if (sqlite3_step(f) != SQLITE_DONE) {
-			rc = repo_db_err(b->r->db, err, "catalog");
-			break;
-		}
-		for (a = 0; a < FIX_ALG_COUNT && rc == 0; a++) {
+		if (sqlite3_step(f) != SQLITE_DONE)
+			return repo_db_err(b->r->db, err, "catalog");
+		for (a = 0; a < FIX_ALG_COUNT; a++) {
 			if (!(b->algs & FIX_ALG_BIT(a)))
 				continue;
+			if (!(d = stmt(b, S_DIGEST, err)))
+				return VL_E_DB;
 			fix_hex(hex, it->files[i].dg.md[a], fix_alg_size(a));
-			sqlite3_reset(d);
 			sqlite3_bind_text(d, 1, it->id, -1, SQLITE_STATIC);
 			sqlite3_bind_text(d, 2, it->files[i].path, -1,
 					  SQLITE_STATIC);
@@ -411,13 +447,10 @@ insert_files(struct hv_batch *b, struct item *it, struct vl_err *err)
 					  SQLITE_STATIC);
 			sqlite3_bind_text(d, 4, hex, -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(d) != SQLITE_DONE)
-				rc = repo_db_err(b->r->db, err, "catalog");
+				return repo_db_err(b->r->db, err, "catalog");
 		}
 	}
-out:
-	sqlite3_finalize(f);
-	sqlite3_finalize(d);
-	return rc;
+	return 0;
 }
 
 static int
@@ -426,16 +459,10 @@ insert_metadata(struct hv_batch *b, struct item *it, const char *now,
 {
 	sqlite3_stmt *st;
 	size_t i;
-	int rc;
 
-	if ((rc = repo_prepare(b->r, &st,
-			       "INSERT INTO metadata(object_id, version,"
-			       " format, xml, created, agent, note)"
-			       " VALUES(?1, 1, ?2, ?3, ?4, ?5, 'ingest')",
-			       err)) < 0)
-		return rc;
-	for (i = 0; i < it->d.n && rc == 0; i++) {
-		sqlite3_reset(st);
+	for (i = 0; i < it->d.n; i++) {
+		if (!(st = stmt(b, S_META, err)))
+			return VL_E_DB;
 		sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, it->d.forms[i].format, -1,
 				  SQLITE_STATIC);
@@ -444,10 +471,9 @@ insert_metadata(struct hv_batch *b, struct item *it, const char *now,
 		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, user, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = repo_db_err(b->r->db, err, "catalog");
+			return repo_db_err(b->r->db, err, "catalog");
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 static int
@@ -472,20 +498,12 @@ insert_item(struct hv_batch *b, struct item *it, const char *now,
 	a[4] = b->payload_digest;
 	a[5] = it->identifier;
 	fix_algs_format(&algs, b->algs);
-	if ((rc = exec_args(b->r,
-			    "INSERT INTO objects(id, created, datestamp,"
-			    " title, md_version, storage_key, payload_files,"
-			    " payload_bytes, payload_digest, source)"
-			    " VALUES(?1, ?2, ?2, ?3, 1, ?4, 0, 0, ?5, ?6)",
-			    a, 6, err)) < 0 ||
+	if ((rc = exec_args(b, S_OBJECT, a, 6, err)) < 0 ||
 	    (rc = insert_metadata(b, it, now, c->user, err)) < 0)
 		goto out;
 	if (b->collection) {
 		a[1] = b->collection;
-		if ((rc = exec_args(b->r,
-				    "INSERT OR IGNORE INTO object_collections"
-				    " VALUES(?1, ?2)",
-				    a, 2, err)) < 0)
+		if ((rc = exec_args(b, S_COLL, a, 2, err)) < 0)
 			goto out;
 	}
 	vl_buf_addf(&detail,
@@ -596,69 +614,115 @@ enum phase { STORE, FINISH, UNDO };
 struct worker {
 	pthread_t t;
 	struct hv_batch *b;
-	unsigned k, n;
+	unsigned k;
 	enum phase phase;
+	int running;
 };
 
+/* STORE: take the next item the main thread has built (it stays this
+ * worker's: FINISH and UNDO go back to the thread and repository handle
+ * that staged it). */
 static void *
 work(void *arg)
 {
 	struct worker *w = arg;
+	struct hv_batch *b = w->b;
 	struct item *it;
 	size_t i;
 
-	for (i = w->k; i < w->b->n; i += w->n) {
-		it = &w->b->items[i];
-		switch (w->phase) {
-		case STORE:
-			it->rc = store_bag(w->b->workers[w->k], it, &it->err);
-			break;
-		case FINISH:
-			repo_stage_finish(it->stage);
-			it->stage = NULL;
-			break;
-		case UNDO:
-			if (it->stored)
+	if (w->phase != STORE) {
+		for (i = 0; i < b->n; i++) {
+			it = &b->items[i];
+			if (!it->taken || it->worker != w->k)
+				continue;
+			if (w->phase == FINISH)
+				repo_stage_finish(it->stage);
+			else if (it->stored)
 				repo_stage_rollback(it->stage, NULL);
 			else
 				repo_stage_abort(it->stage);
 			it->stage = NULL;
-			break;
 		}
+		return NULL;
 	}
-	return NULL;
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		while (b->next >= b->ready && !b->closed)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (b->next >= b->ready) {
+			pthread_mutex_unlock(&b->mu);
+			return NULL;
+		}
+		i = b->next++;
+		pthread_mutex_unlock(&b->mu);
+		it = &b->items[i];
+		it->taken = 1;
+		it->worker = w->k;
+		it->rc = store_bag(b->workers[w->k], it, &it->err);
+	}
 }
 
-/* Runs a phase on every item, each stage on the thread (and repository
- * handle) that made it. */
-static void
-run_phase(struct hv_batch *b, enum phase phase)
+/* Starts n workers on a phase; returns how many run (0: do it here). */
+static unsigned
+start(struct hv_batch *b, struct worker *w, unsigned n, enum phase phase)
 {
-	struct worker w[MAX_WORKERS];
-	unsigned n = b->n < b->nworkers ? (unsigned)b->n : b->nworkers, k;
+	unsigned k, running = 0;
 
 	for (k = 0; k < n; k++) {
 		w[k].b = b;
 		w[k].k = k;
-		w[k].n = n;
 		w[k].phase = phase;
-		if (pthread_create(&w[k].t, NULL, work, &w[k]) != 0) {
-			/* No thread: do its share here. */
-			work(&w[k]);
-			w[k].n = 0;
-		}
+		w[k].running = pthread_create(&w[k].t, NULL, work, &w[k]) == 0;
+		running += (unsigned)w[k].running;
 	}
+	return running;
+}
+
+static void
+join(struct worker *w, unsigned n)
+{
+	unsigned k;
+
 	for (k = 0; k < n; k++)
-		if (w[k].n)
+		if (w[k].running)
 			pthread_join(w[k].t, NULL);
+}
+
+/* FINISH or UNDO, by the thread of each stage. */
+static void
+run_phase(struct hv_batch *b, unsigned n, enum phase phase)
+{
+	struct worker w[MAX_WORKERS];
+	unsigned k;
+
+	start(b, w, n, phase);
+	for (k = 0; k < n; k++)
+		if (!w[k].running)
+			work(&w[k]); /* no thread: its share here */
+	join(w, n);
+}
+
+/* The item just built may be stored; close: no more will be. */
+static void
+publish(struct hv_batch *b, int close)
+{
+	pthread_mutex_lock(&b->mu);
+	if (close)
+		b->closed = 1;
+	else
+		b->ready++;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
 }
 
 int
 hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 	       struct vl_err *err)
 {
+	struct worker w[MAX_WORKERS];
 	struct fix_hasher *h = NULL;
 	char now[VL_TIME_LEN];
+	unsigned nw = 0, running;
 	size_t i;
 	int rc;
 
@@ -674,10 +738,23 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 	if (b->collection &&
 	    (rc = repo_collection_ensure(b->r, b->collection, err)) < 0)
 		goto fail;
-	for (i = 0; i < b->n; i++)
-		if ((rc = insert_item(b, &b->items[i], now, c, h, err)) < 0)
-			goto fail;
-	run_phase(b, STORE);
+	/* Bags are stored as soon as their rows and tag files are ready,
+	 * while the next ones are built. */
+	b->ready = b->next = 0;
+	b->closed = 0;
+	nw = b->n < b->nworkers ? (unsigned)b->n : b->nworkers;
+	running = start(b, w, nw, STORE);
+	for (i = 0; i < b->n && rc == 0; i++)
+		if ((rc = insert_item(b, &b->items[i], now, c, h, err)) == 0)
+			publish(b, 0);
+	publish(b, 1);
+	if (!running) {
+		w[0].k = 0; /* no thread: store them here */
+		work(&w[0]);
+	}
+	join(w, nw);
+	if (rc < 0)
+		goto undo;
 	for (i = 0; i < b->n; i++)
 		if (b->items[i].rc < 0) {
 			*err = b->items[i].err;
@@ -686,12 +763,12 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 		}
 	if ((rc = repo_commit(b->r, err)) < 0)
 		goto undo;
-	run_phase(b, FINISH);
+	run_phase(b, nw, FINISH);
 	drop_all(b);
 	goto out;
 undo:
 	repo_rollback(b->r);
-	run_phase(b, UNDO);
+	run_phase(b, nw, UNDO);
 	drop_all(b);
 	goto out;
 fail:

@@ -41,6 +41,9 @@ struct hv_store {
 	char *empty; /* an empty directory: every harvested payload */
 	const char *colls[1];
 	struct hv_batch *batch; /* the fast path for new records, or NULL */
+	int cache_pages;        /* the connection's cache_size before */
+	int cache_set;
+	sqlite3_stmt *get, *put; /* the map's statements, kept for the run */
 };
 
 struct mapping {
@@ -106,6 +109,37 @@ oai_harvest_object_id(char out[129], const char *source, const char *identifier,
 		out[128] = '\0';
 }
 
+/* A batch touches a few thousand catalog pages; with SQLite's default
+ * 2 MiB cache each commit reads many of them back.  64 MiB for the run,
+ * the old size restored at the end. */
+static void
+cache_grow(struct hv_store *s)
+{
+	sqlite3_stmt *st;
+
+	if (!s->batch || sqlite3_prepare_v2(s->r->db, "PRAGMA cache_size", -1,
+					    &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->cache_pages = sqlite3_column_int(st, 0);
+		s->cache_set =
+			sqlite3_exec(s->r->db, "PRAGMA cache_size = -65536",
+				     NULL, NULL, NULL) == SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+cache_restore(struct hv_store *s)
+{
+	char sql[64];
+
+	if (!s->cache_set)
+		return;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", s->cache_pages);
+	sqlite3_exec(s->r->db, sql, NULL, NULL, NULL);
+}
+
 int
 hv_store_open(struct hv_store **out, struct repo *r,
 	      const struct hv_store_opts *o, struct vl_err *err)
@@ -136,6 +170,7 @@ hv_store_open(struct hv_store **out, struct repo *r,
 	if (o->batch && (rc = hv_batch_open(&s->batch, r, o->batch,
 					    o->collection, err)) < 0)
 		goto fail;
+	cache_grow(s);
 	*out = s;
 	return 0;
 fail:
@@ -153,6 +188,9 @@ hv_store_free(struct hv_store *s)
 		rmdir(s->empty);
 		free(s->empty);
 	}
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->put);
+	cache_restore(s);
 	hv_batch_free(s->batch);
 	md_schemas_free(s->schemas);
 	ing_reconciler_free(s->rcl);
@@ -184,6 +222,22 @@ say(struct hv_store *s, enum oai_harvest_note kind, const char *fmt, ...)
 
 /* ---- the map: harvest_records ---- */
 
+/* A statement kept for the run, reset and unbound; NULL with err set. */
+static sqlite3_stmt *
+kept(struct hv_store *s, sqlite3_stmt **st, const char *sql, struct vl_err *err)
+{
+	if (!*st &&
+	    sqlite3_prepare_v3(s->r->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+			       NULL) != SQLITE_OK) {
+		*st = NULL;
+		repo_db_err(s->r->db, err, "catalog");
+		return NULL;
+	}
+	sqlite3_reset(*st);
+	sqlite3_clear_bindings(*st);
+	return *st;
+}
+
 static int
 map_get(struct hv_store *s, const char *identifier, struct mapping *m,
 	struct vl_err *err)
@@ -193,12 +247,12 @@ map_get(struct hv_store *s, const char *identifier, struct mapping *m,
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if ((rc = repo_prepare(s->r, &st,
-			       "SELECT object_id, status, digest FROM"
-			       " harvest_records WHERE source = ?1 AND"
-			       " identifier = ?2",
-			       err)) < 0)
-		return rc;
+	if (!(st = kept(s, &s->get,
+			"SELECT object_id, status, digest FROM"
+			" harvest_records WHERE source = ?1 AND"
+			" identifier = ?2",
+			err)))
+		return VL_E_DB;
 	sqlite3_bind_text(st, 1, s->o.source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, identifier, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -216,7 +270,7 @@ map_get(struct hv_store *s, const char *identifier, struct mapping *m,
 	} else {
 		rc = repo_db_err(s->r->db, err, "catalog");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -232,18 +286,17 @@ map_put(struct hv_store *s, const char *identifier, const char *object_id,
 	int rc;
 
 	vl_time_now(now);
-	if ((rc = repo_prepare(
-		     s->r, &st,
-		     "INSERT INTO harvest_records(source, identifier,"
-		     " object_id, datestamp, digest, status, problem,"
-		     " harvested) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-		     " ON CONFLICT(source, identifier) DO UPDATE SET"
-		     " object_id = excluded.object_id, datestamp ="
-		     " excluded.datestamp, digest = excluded.digest, status ="
-		     " excluded.status, problem = excluded.problem,"
-		     " harvested = excluded.harvested",
-		     err)) < 0)
-		return rc;
+	if (!(st = kept(s, &s->put,
+			"INSERT INTO harvest_records(source, identifier,"
+			" object_id, datestamp, digest, status, problem,"
+			" harvested) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			" ON CONFLICT(source, identifier) DO UPDATE SET"
+			" object_id = excluded.object_id, datestamp ="
+			" excluded.datestamp, digest = excluded.digest,"
+			" status = excluded.status, problem ="
+			" excluded.problem, harvested = excluded.harvested",
+			err)))
+		return VL_E_DB;
 	sqlite3_bind_text(st, 1, s->o.source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, identifier, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, object_id, -1, SQLITE_STATIC);
@@ -255,7 +308,7 @@ map_put(struct hv_store *s, const char *identifier, const char *object_id,
 	rc = sqlite3_step(st) == SQLITE_DONE
 		     ? 0
 		     : repo_db_err(s->r->db, err, "catalog");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
  *            page 2: r5 and the deleted r6.
  *   badxml   page 2 is not well-formed, until the file "fixed" exists
  *   token    "p2" is always a badResumptionToken
+ *   loop     page 2 hands out "p2" again, for ever
  *   expire   page 1 hands out "e1", which fails with HTTP 500; once
  *            "fixed" exists "e1" is expired (badResumptionToken) and
  *            page 1 hands out "e2", which works
@@ -248,6 +249,8 @@ list_records(struct MHD_Connection *c, const char *mode, const char *token,
 	} else if (!token) {
 		page1(o, !strcmp(mode, "expire") ? (fixed ? "e2" : "e1")
 						 : "p2");
+	} else if (!strcmp(mode, "loop")) {
+		page1(o, "p2");
 	} else if (!strcmp(mode, "token") ||
 		   (!strcmp(mode, "expire") && !strcmp(token, "e1") && fixed)) {
 		oai_error(o, "badResumptionToken", "expired");

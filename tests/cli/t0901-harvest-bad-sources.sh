@@ -28,8 +28,8 @@ P=$(cat port)
 q() { sqlite3 hub/catalog.db "$1"; }
 
 run init --name Hub --namespace hub.example.org --admin-email hub@example.org hub
-for m in ok badxml token expire html500 html200 xmlhtml busy busylong flaky slow dtd \
-	huge; do
+for m in ok badxml token loop expire html500 html200 xmlhtml busy busylong flaky slow \
+	dtd huge; do
 	"$VELLUM" -r hub harvest add -q "$m" "http://127.0.0.1:$P/$m/oai" --delay 0 ||
 		not_ok "add source $m"
 done
@@ -93,6 +93,11 @@ expect_rc "a token the source refuses fails the source" 3
 expect_json "after asking for the list again" '.sources[0].restarted' true
 expect_json "naming the OAI-PMH error" '.sources[0].error | test("badResumptionToken")' true
 expect_json "nothing stored twice" '.sources[0].added' 3
+
+# ---- a token handed out again and again ----
+harvest loop
+expect_rc "a source that repeats its token" 3
+expect_json "is stopped, not harvested for ever" '.sources[0].error | test("same resumption token")' true
 
 # ---- an expired token on resume ----
 harvest expire --retries 0
@@ -159,7 +164,7 @@ expect_out "the text form names the last run" 'last run: .*ok'
 # ---- --all goes on after a failure ----
 run -r hub harvest run --all --retries 0 --backoff 0.05 --timeout 1 --json
 expect_rc "--all reports the worst" 3
-expect_json "every source was tried" '.sources | length' 14
+expect_json "every source was tried" '.sources | length' 15
 expect_json "good ones completed" '[.sources[] | select(.complete)] | length | . >= 5' true
 
 kill "$SRV" 2>/dev/null

@@ -7,9 +7,27 @@
  * store's state machine over a real repository (new, unchanged,
  * changed, deleted, refused, revived, adopted).
  */
+/* LDFLAGS: -Wl,--wrap=syncfs */
 #include "testkit.h"
 
+#include <errno.h>
+
 #include "../../oai/harvest_impl.h"
+
+/* Fault injection: the Nth syncfs from now fails (0: none). */
+static int fail_syncfs;
+int __real_syncfs(int fd);
+int __wrap_syncfs(int fd);
+int
+__wrap_syncfs(int fd)
+{
+	if (fail_syncfs &&
+	    __atomic_sub_fetch(&fail_syncfs, 1, __ATOMIC_SEQ_CST) == 0) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_syncfs(fd);
+}
 
 #define OAI_ROOT                                                   \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"             \
@@ -813,6 +831,53 @@ test_batch_store(void **state)
 		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "6");
 }
 
+static int
+count_stored(void *ctx, const char *key)
+{
+	(void)key;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A bag that cannot be stored: the whole batch is undone, in storage and
+ * catalog alike, and the records are stored by a later flush. */
+static void
+test_batch_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	const struct hv_counts *c = hv_store_counts(f->st);
+	struct hv_record r;
+	struct vl_err err = { 0 };
+	char v[256];
+	int stored = 0;
+
+	rec_init(&r, "oai:src.example.org:a", "2024-01-01", XML1);
+	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
+	rec_init(&r, "oai:src.example.org:b", "2024-01-01", XML2);
+	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
+	fail_syncfs = 2;
+	assert_int_equal(hv_store_flush(f->st, &err), VL_E_IO);
+	fail_syncfs = 0;
+	assert_int_equal(c->added, 0);
+	assert_string_equal(
+		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "0");
+	assert_string_equal(
+		col(f->r, "SELECT count(*) FROM harvest_records", v, sizeof(v)),
+		"0");
+	assert_int_equal(
+		repo_store_list_objects(f->r, count_stored, &stored, &err), 0);
+	assert_int_equal(stored, 0);
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+	/* Sent again (the page is asked again): stored this time. */
+	rec_init(&r, "oai:src.example.org:a", "2024-01-01", XML1);
+	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
+	assert_int_equal(hv_store_flush(f->st, &err), 0);
+	assert_int_equal(c->added, 1);
+	assert_int_equal(
+		repo_store_list_objects(f->r, count_stored, &stored, &err), 0);
+	assert_int_equal(stored, 1);
+}
+
 int
 main(void)
 {
@@ -836,6 +901,8 @@ main(void)
 			store_teardown),
 		cmocka_unit_test_setup_teardown(test_batch_store, batch_setup,
 						store_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_all_or_nothing,
+						batch_setup, store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
