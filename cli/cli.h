@@ -57,6 +57,7 @@ extern const struct cli_cmd cmd_audit;
 extern const struct cli_cmd cmd_doctor;
 extern const struct cli_cmd cmd_serve;
 extern const struct cli_cmd cmd_oai;
+extern const struct cli_cmd cmd_harvest;
 extern const struct cli_cmd cmd_bag;
 extern const struct cli_cmd cmd_metadata;
 extern const struct cli_cmd cmd_vocab;

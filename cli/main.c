@@ -24,6 +24,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_doctor,
 	&cmd_serve,
 	&cmd_oai,
+	&cmd_harvest,
 	&cmd_bag,
 	&cmd_metadata,
 	&cmd_vocab,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ingest.h"
@@ -238,6 +239,39 @@ out:
 	return rc;
 }
 
+/* RFC 8493 2.1.2: the payload directory is there even when it is empty
+ * (a metadata-only object, e.g. a harvested record); the files listed
+ * after it do not bring it along then. */
+static int
+export_payload_dir(struct exp *x)
+{
+	struct archive_entry *e;
+	struct vl_buf p = VL_BUF_INIT;
+	int rc = 0;
+
+	if (!x->a) {
+		vl_buf_addf(&p, "%s/data", x->dir);
+		if (mkdir(p.buf, 0755) < 0 && errno != EEXIST)
+			rc = vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+					p.buf);
+		vl_buf_release(&p);
+		return rc;
+	}
+	if (!(e = archive_entry_new()))
+		return vl_err_set(x->err, VL_E_NOMEM, "out of memory");
+	vl_buf_addf(&p, "%s/data/", x->id);
+	archive_entry_set_pathname_utf8(e, p.buf);
+	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_perm(e, 0755);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	if (archive_write_header(x->a, e) != ARCHIVE_OK)
+		rc = vl_err_set(x->err, VL_E_IO, "cannot write '%s': %s", p.buf,
+				archive_error_string(x->a));
+	archive_entry_free(e);
+	vl_buf_release(&p);
+	return rc;
+}
+
 static int
 open_archive(struct exp *x, const char *file, const char *tmp,
 	     struct vl_err *err)
@@ -328,7 +362,8 @@ ing_export(struct repo *r, const char *id, const char *to,
 		}
 		x.dir = tmp.buf;
 	}
-	if ((rc = repo_store_list(r, x.key, export_one, &x, err)) < 0)
+	if ((rc = export_payload_dir(&x)) < 0 ||
+	    (rc = repo_store_list(r, x.key, export_one, &x, err)) < 0)
 		goto out;
 	if (x.a && archive_write_close(x.a) != ARCHIVE_OK) {
 		rc = vl_err_set(err, VL_E_IO, "cannot write '%s': %s", to,

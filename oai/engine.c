@@ -144,10 +144,17 @@ enum stmt_id {
 #define LIST_WHERE \
 	" WHERE (o.datestamp, o.id) > (?2, ?5) AND o.datestamp <= ?3 AND"
 #define LIST_ORDER " ORDER BY o.datestamp, o.id LIMIT ?6"
+/* The provenance of a harvested record (objects.source is set only for
+ * those): its `about` container (§2.5).  Looked up for them alone. */
+#define PROVENANCE(o)                                                 \
+	" CASE WHEN " o ".source IS NOT NULL THEN (SELECT p.xml FROM" \
+	" metadata p WHERE p.object_id = " o ".id AND p.version = " o \
+	".md_version AND p.format = 'provenance') END"
 #define LR_SELECT                                                  \
-	"SELECT o.id, o.datestamp, o.status, m.xml FROM objects o" \
-	" LEFT JOIN metadata m ON m.object_id = o.id"              \
-	" AND m.version = o.md_version AND m.format = ?1"
+	"SELECT o.id, o.datestamp, o.status, m.xml," PROVENANCE(   \
+		"o") " FROM objects o"                             \
+		     " LEFT JOIN metadata m ON m.object_id = o.id" \
+		     " AND m.version = o.md_version AND m.format = ?1"
 #define LR_FORMAT " (o.status = 'deleted' OR m.xml IS NOT NULL)"
 #define LI_SELECT "SELECT o.id, o.datestamp, o.status FROM objects o"
 /*
@@ -156,12 +163,12 @@ enum stmt_id {
  * them: the scan would cost catalog size / set size rows per entry.  The
  * CROSS JOIN keeps that join order; metadata is joined to the page only.
  */
-#define SMALL_SET_IDS                                                    \
-	"SELECT o.id, o.datestamp, o.status, o.md_version FROM"          \
-	" (SELECT DISTINCT c.object_id AS oid FROM object_collections c" \
-	"  WHERE " SPEC_IN(                                              \
-		"c") ") s"                                               \
-		     " CROSS JOIN objects o ON o.id = s.oid" LIST_WHERE  \
+#define SMALL_SET_IDS                                                     \
+	"SELECT o.id, o.datestamp, o.status, o.md_version, o.source FROM" \
+	" (SELECT DISTINCT c.object_id AS oid FROM object_collections c"  \
+	"  WHERE " SPEC_IN(                                               \
+		"c") ") s"                                                \
+		     " CROSS JOIN objects o ON o.id = s.oid" LIST_WHERE   \
 			     IN_FORMAT LIST_ORDER
 /* The list size counts every object in the range (an index-only scan of
  * objects_oai), not only those with the format: checking each record's
@@ -185,10 +192,11 @@ static const char *const stmt_sql[N_STMT] = {
 	[Q_HAS_SETS] = "SELECT EXISTS (SELECT 1 FROM collections)",
 	[Q_SETS_OF] = "SELECT spec FROM object_collections"
 		      " WHERE object_id = ?1 ORDER BY spec",
-	[Q_GET] = "SELECT o.datestamp, o.status, m.xml FROM objects o"
-		  " LEFT JOIN metadata m ON m.object_id = o.id"
-		  " AND m.version = o.md_version AND m.format = ?2"
-		  " WHERE o.id = ?1",
+	[Q_GET] = "SELECT o.datestamp, o.status, m.xml," PROVENANCE(
+		"o") " FROM objects o"
+		     " LEFT JOIN metadata m ON m.object_id = o.id"
+		     " AND m.version = o.md_version AND m.format = ?2"
+		     " WHERE o.id = ?1",
 	[Q_OBJECT] = "SELECT status, md_version FROM objects WHERE id = ?1",
 	[Q_FORMATS_OF] = "SELECT format FROM metadata"
 			 " WHERE object_id = ?1 AND version = ?2",
@@ -202,11 +210,11 @@ static const char *const stmt_sql[N_STMT] = {
 	[Q_LI] = LI_SELECT LIST_WHERE IN_FORMAT LIST_ORDER,
 	[Q_LI_SET] = LI_SELECT LIST_WHERE IN_SET " AND" IN_FORMAT LIST_ORDER,
 	[Q_LI_SMALL] = SMALL_SET_IDS,
-	[Q_LR_SMALL] =
-		"SELECT x.id, x.datestamp, x.status, m.xml FROM (" SMALL_SET_IDS
-		") x LEFT JOIN metadata m ON m.object_id = x.id"
-		" AND m.version = x.md_version AND m.format = ?1"
-		" ORDER BY x.datestamp, x.id",
+	[Q_LR_SMALL] = "SELECT x.id, x.datestamp, x.status, m.xml," PROVENANCE(
+		"x") " FROM (" SMALL_SET_IDS
+		     ") x LEFT JOIN metadata m ON m.object_id = x.id"
+		     " AND m.version = x.md_version AND m.format = ?1"
+		     " ORDER BY x.datestamp, x.id",
 	[Q_SET_SIZE] = "SELECT count(*) FROM (SELECT 1 FROM object_collections"
 		       " c WHERE " SPEC_IN("c") " LIMIT ?1)",
 	[Q_MAX_ROWID] = "SELECT coalesce(max(rowid), 0) FROM objects",
@@ -976,6 +984,19 @@ add_metadata(struct oai_response *rs, const char *id, const char *xml,
 	return add(rs, "</metadata>");
 }
 
+/* <about> with a harvested record's provenance (§2.5; J3). */
+static int
+add_about(struct oai_response *rs, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return 0;
+	if (add(rs, "<about>") < 0 ||
+	    oai_xml_copy(&rs->out, (const char *)sqlite3_column_text(st, col),
+			 (size_t)sqlite3_column_bytes(st, col)) < 0)
+		return VL_E_NOMEM;
+	return add(rs, "</about>");
+}
+
 /* ---- verbs without lists ---- */
 
 static int
@@ -1146,6 +1167,9 @@ do_get_record(struct oai_response *rs, const struct req *q, struct vl_err *err)
 		rc = add_metadata(rs, rs->tmp.buf,
 				  (const char *)sqlite3_column_text(st, 2),
 				  (size_t)sqlite3_column_bytes(st, 2));
+	/* §2.5.1: a deleted record carries no about either. */
+	if (!rc && !deleted)
+		rc = add_about(rs, st, 3);
 	sqlite3_reset(st);
 	if (!rc)
 		rc = add(rs, "</record></GetRecord>\n");
@@ -1384,9 +1408,11 @@ add_row(struct oai_response *rs, struct vl_err *err)
 	if ((rc = add_header(rs, rs->tok.pos_id, rs->tok.pos_ds, deleted,
 			     err)) < 0)
 		return rc;
-	if (!deleted && add_metadata(rs, rs->tok.pos_id,
-				     (const char *)sqlite3_column_text(st, 3),
-				     (size_t)sqlite3_column_bytes(st, 3)) < 0)
+	if (!deleted &&
+	    (add_metadata(rs, rs->tok.pos_id,
+			  (const char *)sqlite3_column_text(st, 3),
+			  (size_t)sqlite3_column_bytes(st, 3)) < 0 ||
+	     add_about(rs, st, 4) < 0))
 		return VL_E_NOMEM;
 	return add(rs, "</record>\n");
 }

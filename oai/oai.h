@@ -1,8 +1,9 @@
 /*
- * oai.h - the OAI-PMH 2.0 data provider: the protocol engine (all six
+ * oai.h - OAI-PMH 2.0.  The data provider: the protocol engine (all six
  * verbs, every error code), stateless HMAC-signed resumption tokens, XML
  * output hygiene, the HTTP server (libmicrohttpd, thread pool) and a fast
- * loader of synthetic records for tests and benchmarks.
+ * loader of synthetic records for tests and benchmarks.  The harvester
+ * (the client side) is the last section.
  *
  * Records come from the catalog (docs/catalog.md): objects (datestamp,
  * status, md_version), metadata (the stored XML of each format for
@@ -17,6 +18,7 @@
 #ifndef OAI_H
 #define OAI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -268,5 +270,147 @@ struct oai_synth_opts {
  */
 int oai_synth(struct repo *r, const struct oai_synth_opts *opts,
 	      struct vl_err *err);
+
+/* ---- harvester (harvest*.c) ----
+ *
+ * The client side of OAI-PMH 2.0: Vellum harvests other repositories
+ * (sources) into collections of metadata-only objects, keeps them in
+ * step run after run, and re-exposes them with their provenance.  Design
+ * in docs/harvest.md; catalog tables harvest_sources, harvest_records and
+ * harvest_runs in docs/catalog.md.
+ *
+ * A source is a name, a base URL, a metadataPrefix (oai_dc or mods), an
+ * optional set and the collection its records join.  A run asks Identify
+ * (granularity), ListMetadataFormats (the format's namespace), then
+ * ListRecords from the last complete list's responseDate (incremental;
+ * the whole list on the first run) and follows resumptionTokens to the
+ * end.  Each record is stored on its own (new object, new metadata
+ * version, tombstone, or nothing when unchanged), so a run that fails
+ * keeps what it stored; the next run continues at the last page it
+ * finished (the saved token, or the list again from the same `from` if
+ * the token has expired).
+ *
+ * Threads: one run at a time per repository (a lock file); the calling
+ * thread does everything.
+ */
+
+struct json_t; /* jansson's json_t */
+
+#define OAI_SOURCE_NAME_MAX 32
+
+/* Messages during a run: a record refused (its reason is also kept in
+ * harvest_records), a note on the run (a retry, a refused token), or a
+ * note on one record stored (a value a format could not hold). */
+enum oai_harvest_note {
+	OAI_HARVEST_REJECTED,
+	OAI_HARVEST_WARNING,
+	OAI_HARVEST_INFO
+};
+typedef void oai_harvest_warn_fn(void *ctx, enum oai_harvest_note kind,
+				 const char *msg);
+
+struct oai_source_spec {
+	const char *name;       /* [A-Za-z0-9][A-Za-z0-9._-]*, <= 32 */
+	const char *url;        /* http:// or https:// base URL */
+	const char *prefix;     /* "oai_dc" (NULL) or "mods" */
+	const char *set;        /* setSpec, or NULL for everything */
+	const char *collection; /* NULL: the source name */
+	int delay_ms;           /* pause between requests; -1: 500 */
+};
+
+/* Checks a source name; VL_E_INVAL naming the rule. */
+int oai_source_name_check(const char *name, struct vl_err *err);
+/* Adds a source (no network is used).  VL_E_EXISTS if the name is
+ * taken; VL_E_INVAL naming a bad URL, prefix, set or collection. */
+int oai_source_add(struct repo *r, const struct oai_source_spec *s,
+		   struct vl_err *err);
+/* Removes a source and its run history.  Its objects stay, and so does
+ * the map from its identifiers to them: a source added again under the
+ * same name updates them instead of duplicating. */
+int oai_source_remove(struct repo *r, const char *name, struct vl_err *err);
+/* Every source (or only `name`, VL_E_NOTFOUND if unknown) as a JSON
+ * array: settings, record counts, the last run, where the next run
+ * starts.  *out belongs to the caller (json_decref). */
+int oai_source_list(struct repo *r, const char *name, struct json_t **out,
+		    struct vl_err *err);
+/* The names of every source, in order (for --all).  Free each and the
+ * array. */
+int oai_source_names(struct repo *r, char ***names, size_t *n,
+		     struct vl_err *err);
+
+struct oai_harvest_opts {
+	long timeout_s;        /* a request with no byte for this long
+				  fails (60) */
+	unsigned retries;      /* retries of a request after a 5xx, 429,
+				  503 or network failure (4) */
+	unsigned backoff_ms;   /* first retry delay, doubled each time
+				  (2000) */
+	unsigned max_wait_s;   /* longest Retry-After honoured (600) */
+	int delay_ms;          /* pause between requests; -1: the source's */
+	uint64_t max_response; /* decoded bytes per response (64 MiB) */
+	int full;              /* ignore the saved position: whole list */
+	unsigned batch;        /* new records stored per transaction, each
+				  still its own bag (200); 0: one
+				  ing_ingest per record */
+	volatile sig_atomic_t *stop; /* set by a signal handler: stop
+					after the current record */
+	oai_harvest_warn_fn *warn;
+	/* After each page (may be NULL). */
+	void (*progress)(void *ctx, uint64_t records, int64_t size);
+	void *ctx;
+};
+/* Fills o with the defaults above. */
+void oai_harvest_opts_init(struct oai_harvest_opts *o);
+
+struct oai_harvest_result {
+	int64_t run;            /* harvest_runs.id */
+	char from[VL_TIME_LEN]; /* from= of the list ("" = whole list) */
+	int resumed;            /* continued a saved resumptionToken */
+	int restarted;          /* a token was refused: list asked again */
+	uint64_t pages, records;
+	uint64_t added, updated, unchanged, deleted, rejected;
+	int complete;                /* the list was harvested to its end */
+	char next_from[VL_TIME_LEN]; /* from= of the next run */
+	char error[512];      /* why the run stopped ("" when complete) */
+	char stopped_at[512]; /* the request that failed */
+	double seconds;
+};
+
+/*
+ * Harvests source `name` once (see above).  Returns 0 when the list was
+ * harvested to its end (records may still have been rejected: see
+ * res->rejected), or a negative code with err and res->error saying why
+ * the run stopped: VL_E_NET (network, HTTP, timeouts), VL_E_FORMAT (not
+ * XML, not OAI-PMH, wrong content type), VL_E_CHECK (an OAI-PMH error
+ * from the source), VL_E_BUSY (another run holds the lock), VL_E_INTR
+ * (opts->stop), or a repository failure.  The run is recorded either way.
+ */
+int oai_harvest_run(struct repo *r, const char *name,
+		    const struct oai_harvest_opts *o,
+		    struct oai_harvest_result *res, struct vl_err *err);
+
+/* Exposed for tests. */
+/* The object id of a harvested identifier: NAME-LOCAL when the local
+ * part of an oai-identifier (or the whole identifier) is made of id
+ * characters and fits, else NAME-SANITIZED-HASH (16 hex digits of
+ * SHA-256 of the identifier); `hashed` forces the second form.  Always a
+ * valid object id (1 to 128 of A-Z a-z 0-9 . _ -). */
+void oai_harvest_object_id(char out[129], const char *source,
+			   const char *identifier, int hashed);
+
+/* What a provenance description (provenance.xsd) records. */
+struct oai_provenance {
+	const char *base_url;   /* the source's base URL */
+	const char *identifier; /* the record's identifier there */
+	const char *datestamp;  /* its datestamp there */
+	const char *ns;         /* metadataNamespace of what was harvested */
+	const char *harvest_date;
+	int altered;        /* the metadata served differs from it */
+	const char *origin; /* the source's own originDescription, to
+			       nest (or NULL) */
+	size_t origin_len;
+};
+/* Appends a <provenance> element valid against provenance.xsd. */
+int oai_provenance_xml(struct vl_buf *out, const struct oai_provenance *p);
 
 #endif
