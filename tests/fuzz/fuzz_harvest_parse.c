@@ -70,8 +70,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > (1u << 20) ||
 	    hv_prolog_check((const char *)data, size, 1, &err) != 1)
 		return 0;
-	rd = xmlReaderForMemory((const char *)data, (int)size, "fuzz.xml",
-				NULL, hv_parse_options());
+	rd = xmlReaderForMemory((const char *)data, (int)size, "fuzz.xml", NULL,
+				hv_parse_options());
 	if (!rd)
 		return 0;
 	hv_parse(rd, "oai_dc", on_record, NULL, &resp, &err);
