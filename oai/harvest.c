@@ -793,6 +793,14 @@ identify(struct run *x, struct vl_err *err)
 			     "two OAI-PMH allows; using days",
 			     x->src.name, resp.granularity);
 	}
+	/* §2.5.1: such a source never says what it deleted; told once,
+	 * at the first harvest. */
+	if (!strcmp(resp.deleted_record, "no") && !x->src.harvested_until &&
+	    !x->src.resume_token)
+		note(x,
+		     "%s: the source keeps no deleted records (Identify "
+		     "deletedRecord 'no'): records it deletes will stay here",
+		     x->src.name);
 out:
 	hv_response_release(&resp);
 	return rc;

@@ -2,10 +2,10 @@
  * harvest_http.c - the harvester's HTTP client (libcurl, http and https
  * only, peer verification kept on).  A response is pulled, not pushed:
  * the XML reader asks for bytes, and only then is the transfer driven
- * (curl multi interface), so at most one network chunk waits between
- * the socket and the parser, and a page is parsed and stored while it
- * is still arriving.  One connection is kept open from request to
- * request (keep-alive).
+ * (curl multi interface), so no more than what one read of the socket
+ * brought (decoded) waits between the socket and the parser, and a page
+ * is parsed and stored while it is still arriving.  One connection is kept open
+ * from request to request (keep-alive).
  *
  * Limits: a connection timeout, a stall timeout (no byte for timeout_s
  * fails the request, before or during the body), a cap on the decoded

@@ -24,6 +24,7 @@
  *   slow     ListRecords answers after 3 seconds
  *   dtd      ListRecords declares an entity in a DTD (XXE/billion laughs)
  *   huge     ListRecords is a 2 MiB response
+ *   nodel    like ok, but Identify says deletedRecord "no"
  *
  * Exits on SIGTERM or after 120 s, so a test can never leave it behind.
  * Built by the test itself with libmicrohttpd.
@@ -313,8 +314,9 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 			"<baseURL>http://127.0.0.1/oai</baseURL>"
 			"<protocolVersion>2.0</protocolVersion><adminEmail>"
 			"a@example.org</adminEmail><earliestDatestamp>"
-			"2024-01-01</earliestDatestamp><deletedRecord>"
-			"persistent</deletedRecord><granularity>YYYY-MM-DD"
+			"2024-01-01</earliestDatestamp><deletedRecord>");
+		put(&o, strcmp(mode, "nodel") ? "persistent" : "no");
+		put(&o, "</deletedRecord><granularity>YYYY-MM-DD"
 			"</granularity></Identify></OAI-PMH>\n");
 		ret = reply(c, 200, "text/xml", o.buf, o.len, NULL);
 	} else if (verb && !strcmp(verb, "ListMetadataFormats")) {

@@ -28,8 +28,8 @@ P=$(cat port)
 q() { sqlite3 hub/catalog.db "$1"; }
 
 run init --name Hub --namespace hub.example.org --admin-email hub@example.org hub
-for m in ok badxml token loop expire html500 html200 xmlhtml busy busylong flaky slow \
-	dtd huge; do
+for m in ok nodel badxml token loop expire html500 html200 xmlhtml busy busylong \
+	flaky slow dtd huge; do
 	"$VELLUM" -r hub harvest add -q "$m" "http://127.0.0.1:$P/$m/oai" --delay 0 ||
 		not_ok "add source $m"
 done
@@ -65,6 +65,11 @@ harvest ok
 check "day granularity from Identify gives a day from=" \
 	grep -Eq '^ok verb=ListRecords prefix=oai_dc from=[0-9]{4}-[0-9]{2}-[0-9]{2} ' reqs
 expect_json "noRecordsMatch is an empty harvest" '.sources[0].records' 0
+
+harvest nodel
+expect_err "a source keeping no deletions is pointed out" "deletedRecord 'no'"
+harvest nodel --full
+check "once" test "$(grep -c "deletedRecord 'no'" "$ERR")" = 0
 
 # ---- invalid XML on page 2, then fixed ----
 harvest badxml
@@ -164,7 +169,7 @@ expect_out "the text form names the last run" 'last run: .*ok'
 # ---- --all goes on after a failure ----
 run -r hub harvest run --all --retries 0 --backoff 0.05 --timeout 1 --json
 expect_rc "--all reports the worst" 3
-expect_json "every source was tried" '.sources | length' 15
+expect_json "every source was tried" '.sources | length' 16
 expect_json "good ones completed" '[.sources[] | select(.complete)] | length | . >= 5' true
 
 kill "$SRV" 2>/dev/null
