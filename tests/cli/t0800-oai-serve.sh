@@ -152,15 +152,11 @@ check "the MODS harvest has the same records" cmp -s "$T/dc.ids" "$T/mods.ids"
 harvest "verb=ListIdentifiers&metadataPrefix=oai_dc&set=coll-1" "$S/oai-pmh-bundle.xsd" "$T/set.ids"
 check "a set harvest validates" test $? -eq 0
 check "set=coll-1 includes its child set coll-1:sub-2" test "$(wc -l <"$T/set.ids")" -eq "$(sqlite3 repo/catalog.db "SELECT count(DISTINCT object_id) FROM object_collections WHERE spec = 'coll-1' OR spec LIKE 'coll-1:%'")"
-curl -s -o "$T/del.xml" "$B?verb=ListIdentifiers&metadataPrefix=oai_dc&from=2015-01-01&until=2099-12-31"
+# Ask for exactly the datestamp of a tombstone, so the answer must hold
+# it whatever the (time-dependent) synthetic datestamps are.
+dds=$(sqlite3 repo/catalog.db "SELECT datestamp FROM objects WHERE status = 'deleted' ORDER BY datestamp LIMIT 1")
+curl -s -o "$T/del.xml" "$B?verb=ListIdentifiers&metadataPrefix=oai_dc&from=$dds&until=$dds"
 ndel=$(xp 'count(//*[@status="deleted"])' "$T/del.xml")
-if [ "${ndel:-0}" -eq 0 ]; then
-	# Say what came back, to tell a server problem from a loaded machine.
-	echo "# first answer had no deleted record:"; head -c 600 "$T/del.xml"; echo
-	sleep 1
-	curl -s -o "$T/del.xml" "$B?verb=ListIdentifiers&metadataPrefix=oai_dc&from=2015-01-01&until=2099-12-31"
-	ndel=$(xp 'count(//*[@status="deleted"])' "$T/del.xml")
-fi
 check "deleted records are listed with status" test "${ndel:-0}" -gt 0
 
 # ---- tokens: tampered, truncated, foreign; then a restart ----
