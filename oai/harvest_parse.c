@@ -210,11 +210,11 @@ next_elem(xmlNodePtr n)
 	return NULL;
 }
 
-/* The trimmed text of n, malloc'd ("" when empty); NULL: no memory. */
+/* t without leading and trailing white space, malloc'd ("" for NULL);
+ * frees t.  NULL: no memory. */
 static char *
-text_of(xmlNodePtr n)
+trimmed(xmlChar *t)
 {
-	xmlChar *t = xmlNodeGetContent(n);
 	const char *s = t ? (const char *)t : "";
 	size_t len;
 	char *out;
@@ -230,6 +230,13 @@ text_of(xmlNodePtr n)
 	}
 	xmlFree(t);
 	return out;
+}
+
+/* The trimmed text of n, malloc'd ("" when empty); NULL: no memory. */
+static char *
+text_of(xmlNodePtr n)
+{
+	return trimmed(xmlNodeGetContent(n));
 }
 
 /* Copies text_of(n) into a fixed buffer (truncated). */
@@ -456,22 +463,7 @@ attr_int(xmlTextReaderPtr rd, const char *name)
 static char *
 reader_text(xmlTextReaderPtr rd)
 {
-	xmlChar *t = xmlTextReaderReadString(rd);
-	const char *s = t ? (const char *)t : "";
-	size_t len;
-	char *out;
-
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if ((out = malloc(len + 1))) {
-		memcpy(out, s, len);
-		out[len] = '\0';
-	}
-	xmlFree(t);
-	return out;
+	return trimmed(xmlTextReaderReadString(rd));
 }
 
 static int
