@@ -1211,6 +1211,29 @@ out:
 	return rc;
 }
 
+/* The last step of a write, inside the open transaction: put the stage
+ * in place, then commit the catalog; if either fails, both are undone.
+ * The stage is consumed either way except when the store itself failed
+ * (the caller's cleanup aborts it). */
+static int
+store_and_commit(struct job *j)
+{
+	int rc;
+
+	if ((rc = repo_stage_commit(j->stage, j->version, j->err)) < 0) {
+		repo_rollback(j->r);
+		return rc;
+	}
+	if ((rc = repo_commit(j->r, j->err)) < 0) {
+		repo_rollback(j->r);
+		repo_stage_rollback(j->stage, NULL);
+	} else {
+		repo_stage_finish(j->stage);
+	}
+	j->stage = NULL;
+	return rc;
+}
+
 static int
 commit(struct job *j)
 {
@@ -1228,16 +1251,7 @@ commit(struct job *j)
 	    (rc = record_events(j)) < 0 || (rc = record_changes(j)) < 0 ||
 	    (rc = finish_tag_files(j)) < 0)
 		goto fail;
-	if ((rc = repo_stage_commit(j->stage, j->version, j->err)) < 0)
-		goto fail;
-	if ((rc = repo_commit(j->r, j->err)) < 0) {
-		repo_rollback(j->r);
-		repo_stage_rollback(j->stage, NULL);
-		j->stage = NULL;
-		goto out;
-	}
-	repo_stage_finish(j->stage);
-	j->stage = NULL;
+	rc = store_and_commit(j);
 	goto out;
 fail:
 	repo_rollback(j->r);
@@ -1461,17 +1475,10 @@ ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 		    (long long)j.version,
 		    o->source ? o->source : "the command line");
 	if ((rc = update_catalog(&j, detail.buf)) < 0 ||
-	    (rc = finish_tag_files(&j)) < 0 ||
-	    (rc = repo_stage_commit(j.stage, j.version, err)) < 0)
+	    (rc = finish_tag_files(&j)) < 0)
 		goto fail;
-	if ((rc = repo_commit(r, err)) < 0) {
-		repo_rollback(r);
-		repo_stage_rollback(j.stage, NULL);
-		j.stage = NULL;
+	if ((rc = store_and_commit(&j)) < 0)
 		goto out;
-	}
-	repo_stage_finish(j.stage);
-	j.stage = NULL;
 	snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
 	for (i = 0; i < j.desc.nwarnings; i++)
 		result_warn(res, j.desc.warnings[i]);
