@@ -61,7 +61,9 @@ static const char ingest_help[] =
 	"                      bag, relative to the CSV), optional 'id' and\n"
 	"                      'collection' ('|'-separated) columns, and\n"
 	"                      metadata columns as `vellum help metadata`\n"
-	"                      describes (title, title@fr, creator[aut]...)\n"
+	"                      describes (title, title@fr, creator[aut]...);\n"
+	"                      rows are committed in groups of up to 64\n"
+	"                      objects, each still all or nothing\n"
 	"  --json              report as JSON\n"
 	"\n"
 	"Exit status: 0 when every object was stored or skipped as a\n"
@@ -186,6 +188,7 @@ struct report {
 	json_t *objects;
 	uint64_t ingested, skipped, failed, files, bytes;
 	double seconds;
+	int dry_run;
 	int worst; /* exit code */
 	struct cli_progress progress;
 };
@@ -200,8 +203,9 @@ progressed(void *ctx, uint64_t files, uint64_t bytes)
 
 static void
 report_one(struct report *rp, const char *where, const struct ing_result *res,
-	   int rc, const struct vl_err *err, int dry_run)
+	   int rc, const struct vl_err *err)
 {
+	int dry_run = rp->dry_run;
 	char size[32], rate[32];
 	const char *status;
 	size_t i;
@@ -318,7 +322,7 @@ ingest_one(struct cli *cli, struct report *rp, struct ing_opts *io,
 	cli_progress_start(&rp->progress, cli, "ingest", 0, 0);
 	rc = ing_ingest(cli->repo, io, &res, &err);
 	cli_progress_done(&rp->progress);
-	report_one(rp, where, &res, rc, &err, io->dry_run);
+	report_one(rp, where, &res, rc, &err);
 	ing_result_release(&res);
 	return rc;
 }
@@ -336,6 +340,15 @@ split_collections(char *cell, const char **v, size_t n, size_t max)
 	return n;
 }
 
+static void
+group_done(void *ctx, const char *label, const struct ing_result *res, int rc,
+	   const struct vl_err *err)
+{
+	report_one(ctx, label, res, rc, err);
+}
+
+/* The rows are ingested as a group (ing_group_add): objects are
+ * committed several at a time, so their lines come in bursts. */
 static int
 run_batch(struct cli *cli, struct report *rp, const struct opts *o,
 	  struct ing_opts *base, struct ing_describer *ds)
@@ -346,6 +359,7 @@ run_batch(struct cli *cli, struct report *rp, const struct opts *o,
 	struct md_record *rec;
 	struct md_diag dg;
 	struct vl_err err = { 0 };
+	struct ing_group *g = NULL;
 	const char *colls[MAX_VALUES + 64];
 	char *dir_copy = strdup(o->batch), *cell = NULL;
 	char src[4200], where[4300];
@@ -360,11 +374,17 @@ run_batch(struct cli *cli, struct report *rp, const struct opts *o,
 		return cli_fail(cli, &err);
 	}
 	dir = dirname(dir_copy);
-	if ((rc = md_csv_open(&csv, in, o->batch, &co, &err)) < 0) {
+	if ((rc = md_csv_open(&csv, in, o->batch, &co, &err)) < 0 ||
+	    (rc = ing_group_new(&g, cli->repo, group_done, rp, &err)) < 0) {
+		md_csv_close(csv);
 		fclose(in);
 		free(dir_copy);
 		return cli_fail(cli, &err);
 	}
+	base->describe = ing_describe;
+	base->describe_ctx = ds;
+	base->progress = progressed;
+	base->ctx = rp;
 	while ((rc = md_csv_next(csv, &rec, &dg, &err)) != 0) {
 		struct ing_opts io = *base;
 		size_t n = o->ncollections;
@@ -373,7 +393,7 @@ run_batch(struct cli *cli, struct report *rp, const struct opts *o,
 			 md_csv_line(csv));
 		if (rc == VL_E_FORMAT) {
 			report_one(rp, where, &(struct ing_result){ 0 }, rc,
-				   &err, 0);
+				   &err);
 			break;
 		}
 		if (rc < 0 || !(path = md_csv_extra(csv, "path")) || !*path) {
@@ -381,7 +401,7 @@ run_batch(struct cli *cli, struct report *rp, const struct opts *o,
 				vl_err_set(&err, VL_E_INVAL,
 					   "no 'path' for this row");
 			report_one(rp, where, &(struct ing_result){ 0 },
-				   rc < 0 ? rc : VL_E_INVAL, &err, 0);
+				   rc < 0 ? rc : VL_E_INVAL, &err);
 			continue;
 		}
 		snprintf(src, sizeof(src), "%s%s%s", path[0] == '/' ? "" : dir,
@@ -401,8 +421,11 @@ run_batch(struct cli *cli, struct report *rp, const struct opts *o,
 		io.collections = colls;
 		io.ncollections = n;
 		ds->record = rec;
-		ingest_one(cli, rp, &io, ds, where);
+		cli_progress_start(&rp->progress, cli, "ingest", 0, 0);
+		ing_group_add(g, &io, where);
+		cli_progress_done(&rp->progress);
 	}
+	ing_group_free(g);
 	free(cell);
 	md_csv_close(csv);
 	fclose(in);
@@ -519,6 +542,7 @@ run_ingest(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	io.threads = (unsigned)o.threads;
 	io.user =
 		getenv("VELLUM_USER") ? getenv("VELLUM_USER") : getenv("USER");
+	rp.dry_run = o.dry_run;
 	if (cli->json)
 		rp.objects = json_array();
 	if (o.batch) {

@@ -471,6 +471,36 @@ void ing_result_release(struct ing_result *res);
  */
 int ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
 	       struct vl_err *err);
+
+/*
+ * Group commit, for many objects in a row (`vellum ingest --batch`):
+ * each object is prepared as by ing_ingest() - checked, staged, bagged,
+ * identified, described - and waits; the group is then committed
+ * together, one catalog transaction and two file-system syncs for up to
+ * 64 objects, instead of a transaction and four syncs each.  Each object
+ * is still all-or-nothing: one that fails is left out alone; if storing
+ * or the COMMIT itself fails, the whole group is undone and each of its
+ * objects reported failed.  A group commits when it is full, after 512
+ * MiB or when its oldest object has waited two seconds; at
+ * ing_group_flush() and ing_group_free().
+ *
+ * done() receives each object's outcome exactly once - at once when it
+ * fails before the commit, is a duplicate or a dry run, else when its
+ * group commits - with the label given to ing_group_add() (e.g. the
+ * batch file's line).  res and err are borrowed for the call.  The
+ * options given to ing_group_add() are needed only during the call.
+ */
+struct ing_group;
+typedef void ing_done_fn(void *ctx, const char *label,
+			 const struct ing_result *res, int rc,
+			 const struct vl_err *err);
+int ing_group_new(struct ing_group **out, struct repo *r, ing_done_fn *done,
+		  void *ctx, struct vl_err *err);
+void ing_group_add(struct ing_group *g, const struct ing_opts *o,
+		   const char *label);
+void ing_group_flush(struct ing_group *g);
+/* Commits what is waiting, then frees g.  NULL is fine. */
+void ing_group_free(struct ing_group *g);
 /* The standard describe callback (describe.c): ctx is a struct
  * ing_describer.  The record comes from `record`, else `metadata_file`,
  * else the staged bag's metadata/mods.xml or metadata/dc.xml; it must

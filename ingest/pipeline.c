@@ -48,6 +48,9 @@ struct job {
 	char payload_digest[160];
 	int64_t version;  /* the metadata version being written */
 	const char *note; /* its note: "ingest", "update" */
+	int64_t slot;     /* its rows in the TEMP tables (a group has many) */
+	double seconds;   /* spent on it so far */
+	int rc;           /* the outcome of its commit */
 	struct ing_description desc;
 	/* format identification summary: "image/png 3, text/plain 2" */
 	struct vl_buf formats;
@@ -681,6 +684,29 @@ record_entry(void *ctx, const struct bag_file_entry *f)
 			   (char *const *)f->hex, NULL, NULL);
 }
 
+/* Drops a job's rows from the TEMP tables (they may not exist yet). */
+static int
+forget_rows(struct job *j)
+{
+	sqlite3_stmt *st;
+	int rc = 0, i;
+	static const char *const sql[] = {
+		"DELETE FROM temp.ing_files WHERE slot = ?",
+		"DELETE FROM temp.ing_digests WHERE slot = ?",
+	};
+
+	for (i = 0; i < 2 && rc == 0; i++) {
+		if (sqlite3_prepare_v2(j->r->db, sql[i], -1, &st, NULL) !=
+		    SQLITE_OK)
+			return 0; /* no TEMP table yet: nothing to forget */
+		sqlite3_bind_int64(st, 1, j->slot);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = repo_db_err(j->r->db, j->err, "catalog");
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
 static int
 inspect_open(struct inspect *in, struct job *j)
 {
@@ -688,25 +714,28 @@ inspect_open(struct inspect *in, struct job *j)
 
 	memset(in, 0, sizeof(*in));
 	in->j = j;
-	if ((rc = exec_sql(j->r,
-			   "CREATE TEMP TABLE IF NOT EXISTS ing_files("
-			   "  path TEXT PRIMARY KEY, kind TEXT, size INTEGER,"
-			   "  mime TEXT, format TEXT);"
-			   "CREATE TEMP TABLE IF NOT EXISTS ing_digests("
-			   "  path TEXT, algorithm TEXT, digest TEXT,"
-			   "  PRIMARY KEY(path, algorithm));"
-			   "DELETE FROM temp.ing_files;"
-			   "DELETE FROM temp.ing_digests;",
-			   j->err)) < 0 ||
+	if ((rc = exec_sql(
+		     j->r,
+		     "CREATE TEMP TABLE IF NOT EXISTS ing_files("
+		     "  slot INTEGER, path TEXT, kind TEXT,"
+		     "  size INTEGER, mime TEXT, format TEXT,"
+		     "  PRIMARY KEY(slot, path));"
+		     "CREATE TEMP TABLE IF NOT EXISTS ing_digests("
+		     "  slot INTEGER, path TEXT, algorithm TEXT,"
+		     "  digest TEXT, PRIMARY KEY(slot, path, algorithm));",
+		     j->err)) < 0 ||
+	    (rc = forget_rows(j)) < 0 ||
 	    (rc = repo_prepare(j->r, &in->file,
 			       "INSERT OR REPLACE INTO temp.ing_files VALUES"
-			       "(?, ?, ?, ?, ?)",
+			       "(?6, ?1, ?2, ?3, ?4, ?5)",
 			       j->err)) < 0 ||
 	    (rc = repo_prepare(j->r, &in->digest,
 			       "INSERT OR REPLACE INTO temp.ing_digests"
-			       " VALUES(?, ?, ?)",
+			       " VALUES(?4, ?1, ?2, ?3)",
 			       j->err)) < 0)
 		return rc;
+	sqlite3_bind_int64(in->file, 6, j->slot);
+	sqlite3_bind_int64(in->digest, 4, j->slot);
 	return 0;
 }
 
@@ -950,21 +979,25 @@ insert_collections(struct job *j)
 static int
 insert_files(struct job *j, const char *kind)
 {
-	const char *args[2] = { j->id, kind };
+	char slot[24];
+	const char *args[3] = { j->id, kind, slot };
 	int rc;
 
+	snprintf(slot, sizeof(slot), "%lld", (long long)j->slot);
 	if ((rc = bind_exec(j->r,
 			    "INSERT INTO files(object_id, path, kind, size,"
 			    " mime, format) SELECT ?1, path, kind, size, mime,"
-			    " format FROM temp.ing_files WHERE kind = ?2",
-			    args, 2, j->err)) < 0)
+			    " format FROM temp.ing_files WHERE kind = ?2"
+			    " AND slot = CAST(?3 AS INTEGER)",
+			    args, 3, j->err)) < 0)
 		return rc;
 	return bind_exec(j->r,
 			 "INSERT INTO digests(object_id, path, algorithm,"
 			 " digest) SELECT ?1, d.path, d.algorithm, d.digest"
 			 " FROM temp.ing_digests d JOIN temp.ing_files f"
-			 " ON f.path = d.path WHERE f.kind = ?2",
-			 args, 2, j->err);
+			 " ON f.slot = d.slot AND f.path = d.path"
+			 " WHERE f.kind = ?2 AND f.slot = CAST(?3 AS INTEGER)",
+			 args, 3, j->err);
 }
 
 static int
@@ -1234,8 +1267,25 @@ store_and_commit(struct job *j)
 	return rc;
 }
 
+/* The id and the payload are checked again under the write lock:
+ * another process, or an earlier object of the same group, may have
+ * taken them since the job was prepared. */
 static int
-commit(struct job *j)
+recheck(struct job *j)
+{
+	int rc;
+
+	if ((rc = id_taken(j->r, j->id, j->err)) < 0)
+		return rc;
+	if (!j->payload_digest[0] || j->o->allow_duplicate)
+		return 0;
+	if ((rc = find_duplicate(j)) == 0 && j->res->duplicate_of[0])
+		j->res->skipped = 1;
+	return rc;
+}
+
+static int
+catalog_rows(struct job *j)
 {
 	char *key = repo_store_key(j->id);
 	int rc;
@@ -1243,21 +1293,102 @@ commit(struct job *j)
 	if (!key)
 		return vl_err_set(j->err, VL_E_NOMEM, "out of memory");
 	vl_time_now(j->now);
-	if ((rc = repo_begin(j->r, j->err)) < 0)
-		goto out;
-	if ((rc = insert_object(j, key)) < 0 ||
-	    (rc = insert_files(j, "payload")) < 0 ||
-	    (rc = insert_metadata(j)) < 0 || (rc = insert_collections(j)) < 0 ||
-	    (rc = record_events(j)) < 0 || (rc = record_changes(j)) < 0 ||
-	    (rc = finish_tag_files(j)) < 0)
-		goto fail;
-	rc = store_and_commit(j);
-	goto out;
-fail:
-	repo_rollback(j->r);
-out:
+	if ((rc = insert_object(j, key)) == 0 &&
+	    (rc = insert_files(j, "payload")) == 0 &&
+	    (rc = insert_metadata(j)) == 0 &&
+	    (rc = insert_collections(j)) == 0 && (rc = record_events(j)) == 0 &&
+	    (rc = record_changes(j)) == 0)
+		rc = finish_tag_files(j);
 	free(key);
 	return rc;
+}
+
+/* One job's rows, inside the group's transaction and under a savepoint:
+ * a job that fails (or turns out a duplicate) drops out alone. */
+static int
+catalog_job(struct job *j)
+{
+	int rc;
+
+	if ((rc = exec_sql(j->r, "SAVEPOINT ing_job", j->err)) < 0)
+		return rc;
+	if ((rc = recheck(j)) == 0 && !j->res->skipped)
+		rc = catalog_rows(j);
+	if (rc < 0 || j->res->skipped)
+		exec_sql(j->r, "ROLLBACK TO ing_job", NULL);
+	exec_sql(j->r, "RELEASE ing_job", NULL);
+	return rc;
+}
+
+static int
+group_failed(struct job *j, const struct vl_err *gerr, size_t n)
+{
+	if (n == 1)
+		return vl_err_set(j->err, gerr->code, "%s", gerr->msg);
+	return vl_err_set(j->err, gerr->code,
+			  "not stored: the commit of its group of %zu failed: "
+			  "%s",
+			  n, gerr->msg);
+}
+
+/*
+ * COMMIT for prepared jobs (one, or a group):
+ *
+ *   BEGIN ──► rows of each job ──► every stage stored ──► COMMIT ──► stages
+ *   IMMEDIATE (savepoint each;     (repo_stage_commit_   finished
+ *             a failure drops     many: two syncs for
+ *             that job only)      the whole group)
+ *
+ * If storing or COMMIT fails, the group is undone whole: stores rolled
+ * back, catalog untouched, every job in it failed with that error.  A
+ * crash in between is undone by repo_store_clean_stages().  Sets each
+ * job's rc; its stage is consumed unless the job failed or was skipped
+ * before storing (the job's cleanup aborts it).
+ */
+static void
+commit_group(struct repo *r, struct job *const *jobs, size_t n)
+{
+	struct repo_stage **stages = calloc(n, sizeof(*stages));
+	struct vl_err gerr = { 0 };
+	double t0 = now_seconds(), share;
+	size_t i, k = 0;
+	int rc;
+
+	rc = stages ? repo_begin(r, &gerr)
+		    : vl_err_set(&gerr, VL_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		jobs[i]->rc = 0;
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct job *j = jobs[i];
+
+		if ((j->rc = catalog_job(j)) == 0 && !j->res->skipped)
+			stages[k++] = j->stage;
+	}
+	if (rc == 0)
+		rc = repo_stage_commit_many(stages, NULL, k, &gerr);
+	if (rc == 0)
+		rc = repo_commit(r, &gerr);
+	if (rc < 0)
+		repo_rollback(r);
+	share = (now_seconds() - t0) / (double)n;
+	for (i = 0; i < n; i++) {
+		struct job *j = jobs[i];
+
+		j->seconds += share;
+		forget_rows(j);
+		if (j->rc < 0 || j->res->skipped)
+			continue;
+		if (rc < 0) {
+			repo_stage_rollback(j->stage, NULL);
+			j->rc = group_failed(j, &gerr, n);
+		} else {
+			repo_stage_finish(j->stage);
+			snprintf(j->res->title, sizeof(j->res->title), "%s",
+				 j->desc.title);
+		}
+		j->stage = NULL;
+	}
+	free(stages);
 }
 
 /* ---- dry run ---- */
@@ -1337,47 +1468,240 @@ dry_run(struct job *j)
 
 /* ---- the whole ---- */
 
+/* CHECK, STAGE, BAG, INSPECT, DESCRIBE: everything before the catalog.
+ * A duplicate payload sets res->skipped (unless allowed). */
+static int
+prepare(struct job *j)
+{
+	const struct ing_opts *o = j->o;
+	int rc;
+
+	vl_buf_init(&j->formats, 0);
+	j->version = 1;
+	j->note = "ingest";
+	if ((rc = fix_algs_parse(o->algorithms ? o->algorithms
+					       : j->r->cfg.digests,
+				 &j->algs, j->err)) < 0 ||
+	    (rc = check(j)) < 0)
+		return rc;
+	snprintf(j->res->id, sizeof(j->res->id), "%s", j->id);
+	if (o->dry_run)
+		return dry_run(j);
+	if ((rc = repo_stage_new(j->r, j->id, REPO_STAGE_VACANT, &j->stage,
+				 j->err)) < 0)
+		return rc;
+	j->bag = repo_stage_dir(j->stage);
+	if ((rc = make_bag(j)) < 0 || (rc = inspect_payload(j)) < 0)
+		return rc;
+	if (j->res->duplicate_of[0] && !o->allow_duplicate) {
+		j->res->skipped = 1;
+		return 0;
+	}
+	return describe(j);
+}
+
+static void
+job_release(struct job *j)
+{
+	forget_rows(j);
+	repo_stage_abort(j->stage);
+	j->stage = NULL;
+	ing_description_release(&j->desc);
+	vl_buf_release(&j->formats);
+}
+
 int
 ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
 	   struct vl_err *err)
 {
 	struct job j = { .r = r, .o = o, .res = res, .err = err };
+	struct job *one = &j;
 	double t0 = now_seconds();
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	vl_buf_init(&j.formats, 0);
-	j.version = 1;
-	j.note = "ingest";
-	if ((rc = fix_algs_parse(o->algorithms ? o->algorithms : r->cfg.digests,
-				 &j.algs, err)) < 0)
-		goto out;
-	if ((rc = check(&j)) < 0)
-		goto out;
-	snprintf(res->id, sizeof(res->id), "%s", j.id);
-	if (o->dry_run) {
-		rc = dry_run(&j);
-		goto out;
+	rc = prepare(&j);
+	j.seconds = now_seconds() - t0;
+	if (rc == 0 && !o->dry_run && !res->skipped) {
+		commit_group(r, &one, 1);
+		rc = j.rc;
 	}
-	if ((rc = repo_stage_new(r, j.id, REPO_STAGE_VACANT, &j.stage, err)) <
-	    0)
-		goto out;
-	j.bag = repo_stage_dir(j.stage);
-	if ((rc = make_bag(&j)) < 0 || (rc = inspect_payload(&j)) < 0)
-		goto out;
-	if (res->duplicate_of[0] && !o->allow_duplicate) {
-		res->skipped = 1;
-		goto out;
-	}
-	if ((rc = describe(&j)) < 0 || (rc = commit(&j)) < 0)
-		goto out;
-	snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
-out:
-	repo_stage_abort(j.stage);
-	ing_description_release(&j.desc);
-	vl_buf_release(&j.formats);
-	res->seconds = now_seconds() - t0;
+	res->seconds = j.seconds;
+	job_release(&j);
 	return rc;
+}
+
+/* ---- a group: many objects, one commit ---- */
+
+/* A group commits when it holds this many objects or bytes, or when its
+ * oldest object has waited this long (what a crash can cost). */
+#define GROUP_OBJECTS 64
+#define GROUP_BYTES   (512ULL << 20)
+#define GROUP_SECONDS 2.0
+
+struct queued {
+	struct job j;
+	struct ing_opts o; /* a copy whose strings the job owns */
+	struct ing_result res;
+	struct vl_err err;
+	char *label, *source, *source_note, *user, **collections;
+};
+
+struct ing_group {
+	struct repo *r;
+	ing_done_fn *done;
+	void *ctx;
+	struct queued *q[GROUP_OBJECTS];
+	size_t n;
+	uint64_t bytes;
+	double oldest;
+	int64_t slots;
+};
+
+static void
+queued_free(struct queued *q)
+{
+	size_t i;
+
+	if (!q)
+		return;
+	job_release(&q->j);
+	ing_result_release(&q->res);
+	for (i = 0; q->collections && i < q->o.ncollections; i++)
+		free(q->collections[i]);
+	free(q->collections);
+	free(q->label);
+	free(q->source);
+	free(q->source_note);
+	free(q->user);
+	free(q);
+}
+
+static int
+dup_str(char **out, const char *s)
+{
+	*out = NULL;
+	return !s || (*out = strdup(s)) ? 0 : -1;
+}
+
+/* The options outlive the caller's: the strings a commit reads later
+ * are copied. */
+static struct queued *
+queued_new(struct ing_group *g, const struct ing_opts *o, const char *label)
+{
+	struct queued *q = calloc(1, sizeof(*q));
+	size_t i;
+
+	if (!q)
+		return NULL;
+	q->o = *o;
+	q->j.r = g->r;
+	q->j.o = &q->o;
+	q->j.res = &q->res;
+	q->j.err = &q->err;
+	q->j.slot = ++g->slots;
+	vl_buf_init(&q->j.formats, 0);
+	if (dup_str(&q->label, label) < 0 ||
+	    dup_str(&q->source, o->source) < 0 ||
+	    dup_str(&q->source_note, o->source_note) < 0 ||
+	    dup_str(&q->user, o->user) < 0 ||
+	    !(q->collections = calloc(o->ncollections + 1, sizeof(char *))))
+		goto fail;
+	for (i = 0; i < o->ncollections; i++)
+		if (dup_str(&q->collections[i], o->collections[i]) < 0)
+			goto fail;
+	q->o.source = q->source;
+	q->o.source_note = q->source_note;
+	q->o.user = q->user;
+	q->o.collections = (const char *const *)q->collections;
+	return q;
+fail:
+	queued_free(q);
+	return NULL;
+}
+
+int
+ing_group_new(struct ing_group **out, struct repo *r, ing_done_fn *done,
+	      void *ctx, struct vl_err *err)
+{
+	struct ing_group *g = calloc(1, sizeof(*g));
+
+	*out = NULL;
+	if (!g)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	g->r = r;
+	g->done = done;
+	g->ctx = ctx;
+	*out = g;
+	return 0;
+}
+
+static void
+report(struct ing_group *g, struct queued *q, int rc)
+{
+	q->res.seconds = q->j.seconds;
+	g->done(g->ctx, q->label, &q->res, rc, &q->err);
+	queued_free(q);
+}
+
+void
+ing_group_flush(struct ing_group *g)
+{
+	struct job *jobs[GROUP_OBJECTS];
+	size_t i;
+
+	if (!g || !g->n)
+		return;
+	for (i = 0; i < g->n; i++)
+		jobs[i] = &g->q[i]->j;
+	commit_group(g->r, jobs, g->n);
+	for (i = 0; i < g->n; i++)
+		report(g, g->q[i], g->q[i]->j.rc);
+	g->n = 0;
+	g->bytes = 0;
+}
+
+void
+ing_group_add(struct ing_group *g, const struct ing_opts *o, const char *label)
+{
+	struct queued *q;
+	double t0 = now_seconds();
+	int rc;
+
+	/* Objects already waiting too long are not kept waiting for this
+	 * one's preparation, however long that takes. */
+	if (g->n && t0 - g->oldest >= GROUP_SECONDS)
+		ing_group_flush(g);
+	if (!(q = queued_new(g, o, label))) {
+		struct ing_result res = { 0 };
+		struct vl_err err;
+
+		vl_err_set(&err, VL_E_NOMEM, "out of memory");
+		g->done(g->ctx, label, &res, VL_E_NOMEM, &err);
+		return;
+	}
+	rc = prepare(&q->j);
+	q->j.seconds = now_seconds() - t0;
+	if (rc < 0 || o->dry_run || q->res.skipped) {
+		report(g, q, rc);
+		return;
+	}
+	if (!g->n)
+		g->oldest = now_seconds();
+	g->q[g->n++] = q;
+	g->bytes += q->res.bytes;
+	if (g->n == GROUP_OBJECTS || g->bytes >= GROUP_BYTES ||
+	    now_seconds() - g->oldest >= GROUP_SECONDS)
+		ing_group_flush(g);
+}
+
+void
+ing_group_free(struct ing_group *g)
+{
+	if (!g)
+		return;
+	ing_group_flush(g);
+	free(g);
 }
 
 /* ---- update: a new metadata version ---- */

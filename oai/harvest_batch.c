@@ -10,9 +10,10 @@
  *
  *   describe ─► BEGIN ─► rows, events, premis.xml, tag files and their
  *   (caller)   IMMEDIATE  digests, map rows (all in memory and the txn)
- *                      ─► bags written and stored (worker threads, each
- *                         with its own repository handle: stage, write,
- *                         repo_stage_commit = syncfs + rename)
+ *                      ─► bags written into stages (worker threads, each
+ *                         with its own repository handle)
+ *                      ─► all stages stored together: two syncfs calls
+ *                         and a rename each (repo_stage_commit_many)
  *                      ─► COMMIT ─► stages finished
  *
  *   any failure before COMMIT ─► ROLLBACK, every stored bag undone
@@ -60,7 +61,7 @@ struct item {
 	struct repo_stage *stage;
 	int taken;       /* a worker staged it ... */
 	unsigned worker; /* ... this one */
-	int stored;      /* repo_stage_commit succeeded */
+	int stored;      /* in place (store_all succeeded) */
 	int rc;
 	struct vl_err err;
 };
@@ -601,9 +602,7 @@ store_bag(struct repo *r, struct item *it, struct vl_err *err)
 			goto out;
 		}
 	}
-	/* One syncfs for everything written, then the rename. */
-	if ((rc = repo_stage_commit(it->stage, 1, err)) == 0)
-		it->stored = 1;
+	/* Stored later with the whole batch (store_all). */
 out:
 	vl_buf_release(&p);
 	return rc;
@@ -637,10 +636,9 @@ work(void *arg)
 				continue;
 			if (w->phase == FINISH)
 				repo_stage_finish(it->stage);
-			else if (it->stored)
-				repo_stage_rollback(it->stage, NULL);
 			else
-				repo_stage_abort(it->stage);
+				/* undoes the store if there was one */
+				repo_stage_rollback(it->stage, NULL);
 			it->stage = NULL;
 		}
 		return NULL;
@@ -660,6 +658,26 @@ work(void *arg)
 		it->worker = w->k;
 		it->rc = store_bag(b->workers[w->k], it, &it->err);
 	}
+}
+
+/* Every bag written: all stages are put in place together, two syncs
+ * for the batch (repo_stage_commit_many), before the catalog commits. */
+static int
+store_all(struct hv_batch *b, struct vl_err *err)
+{
+	struct repo_stage **stages = calloc(b->n, sizeof(*stages));
+	size_t i;
+	int rc;
+
+	if (!stages)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	for (i = 0; i < b->n; i++)
+		stages[i] = b->items[i].stage;
+	if ((rc = repo_stage_commit_many(stages, NULL, b->n, err)) == 0)
+		for (i = 0; i < b->n; i++)
+			b->items[i].stored = 1;
+	free(stages);
+	return rc;
 }
 
 /* Starts n workers on a phase; returns how many run (0: do it here). */
@@ -761,7 +779,7 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 			rc = err->code;
 			goto undo;
 		}
-	if ((rc = repo_commit(b->r, err)) < 0)
+	if ((rc = store_all(b, err)) < 0 || (rc = repo_commit(b->r, err)) < 0)
 		goto undo;
 	run_phase(b, nw, FINISH);
 	drop_all(b);

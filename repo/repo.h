@@ -200,18 +200,24 @@ const char *repo_stage_dir(const struct repo_stage *s);
  * covered by its lock (temporary files, unpacked archives). */
 const char *repo_stage_scratch(const struct repo_stage *s);
 /*
- * Makes the stage durable (fsync of every file and directory) and puts it
- * in place with one rename: a new object with RENAME_NOREPLACE
- * (VL_E_EXISTS if the key is taken), an update with RENAME_EXCHANGE.
- * Then the caller commits the catalog and calls repo_stage_finish(), or
- * repo_stage_rollback() if that commit failed.  version is the md_version
- * the catalog will hold for the object once committed (updates).  If the
- * process dies in between, repo_store_clean_stages() undoes the store
- * unless the catalog recorded it.  On error the stage is still owned by
- * the caller (abort it).
+ * Makes the stage durable (its files, directories and commit marker, by
+ * syncing the storage file system) and puts it in place with one rename: a new
+ * object with RENAME_NOREPLACE (VL_E_EXISTS if the key is taken), an update
+ * with RENAME_EXCHANGE. Then the caller commits the catalog and calls
+ * repo_stage_finish(), or repo_stage_rollback() if that commit failed.  version
+ * is the md_version the catalog will hold for the object once committed
+ * (updates).  If the process dies in between, repo_store_clean_stages() undoes
+ * the store unless the catalog recorded it.  On error the stage is still owned
+ * by the caller (abort it).
  */
 int repo_stage_commit(struct repo_stage *s, int64_t version,
 		      struct vl_err *err);
+/* repo_stage_commit() for n stages at once (versions[i] for s[i]; NULL
+ * means 1 for all), syncing the file system twice for the whole group.
+ * On error some stages may be in place: the caller rolls back each
+ * (repo_stage_rollback undoes only what was stored). */
+int repo_stage_commit_many(struct repo_stage *const *s, const int64_t *versions,
+			   size_t n, struct vl_err *err);
 /* The catalog recorded the commit: drop the stage (for an update, the old
  * version) and free it. */
 void repo_stage_finish(struct repo_stage *s);

@@ -78,6 +78,43 @@ EOX
 	r=$((r + 1))
 done
 [ $mismatch -eq 0 ] && [ $bad -eq 0 ] && ok "killed updates leave the bag and catalog agreeing" || not_ok "killed updates leave the bag and catalog agreeing" "$mismatch mismatches, $bad doctor problems"
+# Batches killed at random moments: objects are committed in groups, and
+# a kill before, during or after a group's commit still leaves each
+# object whole or absent.
+mkdir -p batch
+i=0
+echo "id,path,title" >batch/rows.csv
+while [ $i -lt 12 ]; do
+	mkdir -p batch/o$i
+	j=0
+	while [ $j -lt 20 ]; do echo "object $i file $j" >batch/o$i/f$j.txt; j=$((j + 1)); done
+	echo "BATCH-$i,o$i,Batch object $i" >>batch/rows.csv
+	i=$((i + 1))
+done
+r=1
+batch_bad=0
+while [ $r -le $((ROUNDS / 3 + 1)) ]; do
+	sed "s/^BATCH-/b$r-/" batch/rows.csv >batch/round.csv
+	"$VELLUM" -r repo ingest --allow-duplicate --batch batch/round.csv >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.$(printf '%03d' $(($(rand) % 900)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	"$VELLUM" -r repo doctor >doctor.out 2>&1 || { batch_bad=$((batch_bad + 1)); cat doctor.out; }
+	for id in $(sqlite3 repo/catalog.db "SELECT id FROM objects WHERE id LIKE 'b$r-%'"); do
+		rm -rf x
+		if ! "$VELLUM" -r repo export --to x "$id" >/dev/null 2>&1 ||
+			! "$VELLUM" bag validate "x/$id" >/dev/null 2>&1 ||
+			[ "$(ls x/$id/data | wc -l)" != 20 ]; then
+			batch_bad=$((batch_bad + 1))
+			echo "    $id is not a whole, valid bag"
+		fi
+	done
+	r=$((r + 1))
+done
+echo "# batch kills: $(sqlite3 repo/catalog.db "SELECT count(*) FROM objects WHERE id LIKE 'b%-%'") objects stored in $((ROUNDS / 3 + 1)) rounds"
+[ $batch_bad -eq 0 ] && ok "killed batches leave only whole objects and a clean doctor" || not_ok "killed batches leave only whole objects" "$batch_bad problems"
+check "no stage is left after killed batches" sh -c "! ls repo/storage/.staging/ 2>/dev/null | grep -q ."
 run -r repo doctor --json
 expect_json "the event chain holds" .ok true
 finish

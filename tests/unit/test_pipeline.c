@@ -314,6 +314,77 @@ test_bags_and_archives_are_validated_then_kept(void **state)
 			 0);
 }
 
+/* What a group reports through done(), by label. */
+struct outcomes {
+	size_t n;
+	char label[8][16];
+	int rc[8];
+	int skipped[8];
+	char dup[8][ING_ID_MAX + 1];
+};
+
+static void
+group_done(void *ctx, const char *label, const struct ing_result *res, int rc,
+	   const struct vl_err *err)
+{
+	struct outcomes *out = ctx;
+
+	(void)err;
+	assert_true(out->n < 8);
+	snprintf(out->label[out->n], sizeof(out->label[0]), "%s", label);
+	out->rc[out->n] = rc;
+	out->skipped[out->n] = res->skipped;
+	snprintf(out->dup[out->n], sizeof(out->dup[0]), "%s",
+		 res->duplicate_of);
+	out->n++;
+}
+
+/* A group: nothing is visible before its commit; then each object is
+ * whole with its own files, an id taken earlier in the group fails
+ * alone, and a payload stored earlier in the group is a duplicate. */
+static void
+test_group_commits_together_and_drops_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct outcomes out = { 0 };
+	struct ing_group *g = NULL;
+	struct ing_opts o = opts(f, "g1", "First");
+	struct vl_err err = { 0 };
+
+	assert_int_equal(ing_group_new(&g, f->r, group_done, &out, &err), 0);
+	ing_group_add(g, &o, "row1");
+	o.id = "g1"; /* the same id again */
+	ing_group_add(g, &o, "row2");
+	o.id = "g3"; /* the same payload again */
+	ing_group_add(g, &o, "row3");
+	tk_write(f->src, "c.txt", "a new file\n");
+	o.id = "g4";
+	ing_group_add(g, &o, "row4");
+	assert_int_equal(out.n, 0);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM objects"), 0);
+	ing_group_free(g);
+	assert_int_equal(out.n, 4);
+	assert_string_equal(out.label[0], "row1");
+	assert_int_equal(out.rc[0], 0);
+	assert_int_equal(out.rc[1], VL_E_EXISTS);
+	assert_int_equal(out.rc[2], 0);
+	assert_true(out.skipped[2]);
+	assert_string_equal(out.dup[2], "g1");
+	assert_int_equal(out.rc[3], 0);
+	assert_false(out.skipped[3]);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM objects"), 2);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM files WHERE"
+				     " object_id = 'g1' AND kind = 'payload'"),
+			 3);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM files WHERE"
+				     " object_id = 'g4' AND kind = 'payload'"),
+			 4);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM temp.ing_files"), 0);
+	assert_stored_bag_valid(f, "g1");
+	assert_stored_bag_valid(f, "g4");
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+}
+
 int
 main(void)
 {
@@ -330,6 +401,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bags_and_archives_are_validated_then_kept, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_group_commits_together_and_drops_failures, setup,
 			teardown),
 	};
 
