@@ -477,7 +477,7 @@ int ing_ingest(struct repo *r, const struct ing_opts *o, struct ing_result *res,
  * each object is prepared as by ing_ingest() - checked, staged, bagged,
  * identified, described - and waits; the group is then committed
  * together, one catalog transaction and two file-system syncs for up to
- * 64 objects, instead of a transaction and four syncs each.  Each object
+ * 64 objects, instead of a transaction and two syncs each.  Each object
  * is still all-or-nothing: one that fails is left out alone; if storing
  * or the COMMIT itself fails, the whole group is undone and each of its
  * objects reported failed.  A group commits when it is full, after 512

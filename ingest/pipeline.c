@@ -14,8 +14,11 @@
  *
  * Invariants:
  *  - Nothing reaches storage or the catalog before COMMIT, and COMMIT is
- *    one SQLite transaction around one rename (repo_stage_commit), so an
- *    interrupted ingest leaves nothing or a whole object.
+ *    one SQLite transaction around the renames of its stages
+ *    (repo_stage_commit_many: one object, or a group of them), so an
+ *    interrupted ingest leaves nothing or whole objects.
+ *  - In a group, objects wait between DESCRIBE and COMMIT; each object's
+ *    rows go in under a savepoint, so one that fails drops out alone.
  *  - Per-file facts gathered before COMMIT (size, digests, MIME type) go
  *    to TEMP tables of this connection, so memory stays flat in the
  *    number of files and no write lock is held while files are read.
