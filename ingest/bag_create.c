@@ -76,7 +76,7 @@ writer_abort(struct writer *w)
 }
 
 static int
-writer_open(struct writer *w, int dirfd, unsigned algs, int tag,
+writer_open(struct writer *w, int dirfd, unsigned algs, int tag, int nosync,
 	    struct vl_err *err)
 {
 	int a, rc;
@@ -96,6 +96,7 @@ writer_open(struct writer *w, int dirfd, unsigned algs, int tag,
 			writer_abort(w);
 			return rc;
 		}
+		w->f[a].nosync = nosync;
 		w->opened |= FIX_ALG_BIT(a);
 	}
 	return 0;
@@ -158,13 +159,14 @@ writer_commit(struct writer *w, struct vl_err *err)
 
 static int
 write_small(int dirfd, const char *name, const char *data, size_t len,
-	    struct vl_err *err)
+	    int nosync, struct vl_err *err)
 {
 	struct bag_atomic a;
 	int rc;
 
 	if ((rc = bag_atomic_open(&a, dirfd, name, err)) < 0)
 		return rc;
+	a.nosync = nosync;
 	if ((rc = bag_atomic_write(&a, data, len, err)) < 0) {
 		bag_atomic_abort(&a);
 		return rc;
@@ -240,7 +242,8 @@ list_tag_files(int rootfd, const char *rel, char ***v, size_t *n, size_t *alloc,
 }
 
 int
-bag_tagmanifests_at(int rootfd, unsigned algs, struct vl_err *err)
+bag_tagmanifests_at(int rootfd, unsigned algs, unsigned flags,
+		    struct vl_err *err)
 {
 	struct fix_hasher *h = NULL;
 	struct writer w;
@@ -251,7 +254,8 @@ bag_tagmanifests_at(int rootfd, unsigned algs, struct vl_err *err)
 	if ((rc = list_tag_files(rootfd, "", &files, &n, &alloc, err)) < 0)
 		goto out;
 	if ((rc = fix_hasher_new(&h, algs, err)) < 0 ||
-	    (rc = writer_open(&w, rootfd, algs, 1, err)) < 0)
+	    (rc = writer_open(&w, rootfd, algs, 1, (flags & BAG_NO_SYNC) != 0,
+			      err)) < 0)
 		goto out;
 	opened = 1;
 	for (i = 0; i < n; i++) {
@@ -655,7 +659,7 @@ write_info(struct cctx *c, struct vl_err *err)
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 	if (rc == 0)
 		rc = write_small(c->bagfd, "bag-info.txt", out.buf, out.len,
-				 err);
+				 c->o->no_sync, err);
 	vl_buf_release(&out);
 	bag_info_release(&bi);
 	return rc;
@@ -668,7 +672,8 @@ build(struct cctx *c, struct vl_err *err)
 	struct fix_engine_opts eo = { 0 };
 	int rc, walkfd;
 
-	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, err)) < 0)
+	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, c->o->no_sync,
+			      err)) < 0)
 		return rc;
 	eo.algs = c->algs;
 	eo.threads = c->o->threads;
@@ -700,10 +705,11 @@ build(struct cctx *c, struct vl_err *err)
 	if ((rc = writer_commit(&c->w, err)) < 0)
 		return rc;
 	if ((rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
-			      sizeof(bagit_txt) - 1, err)) < 0 ||
+			      sizeof(bagit_txt) - 1, c->o->no_sync, err)) < 0 ||
 	    (rc = write_info(c, err)) < 0)
 		return rc;
-	return bag_tagmanifests_at(c->bagfd, c->algs, err);
+	return bag_tagmanifests_at(c->bagfd, c->algs,
+				   c->o->no_sync ? BAG_NO_SYNC : 0, err);
 fail:
 	fix_engine_free(c->eng);
 	c->eng = NULL;

@@ -323,14 +323,14 @@ bag_atomic_commit(struct bag_atomic *a, struct vl_err *err)
 {
 	int rc = 0;
 
-	if (fsync(a->fd) < 0)
+	if (!a->nosync && fsync(a->fd) < 0)
 		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", a->name);
 	if (close(a->fd) < 0 && rc == 0)
 		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", a->name);
 	a->fd = -1;
 	if (rc == 0 && renameat(a->dirfd, a->tmp, a->dirfd, a->name) < 0)
 		rc = vl_err_sys(err, VL_E_IO, "cannot rename to '%s'", a->name);
-	if (rc == 0)
+	if (rc == 0 && !a->nosync)
 		rc = fsync_parent(a->dirfd, a->name, err);
 	if (rc < 0)
 		unlinkat(a->dirfd, a->tmp, 0);

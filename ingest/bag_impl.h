@@ -189,7 +189,8 @@ int bag_load_dir(struct bag *b, const char *path, enum bag_mode mode,
 
 /* ---- bag_create.c ---- */
 /* Rewrites the tag manifests of the bag at rootfd for algs. */
-int bag_tagmanifests_at(int rootfd, unsigned algs, struct vl_err *err);
+int bag_tagmanifests_at(int rootfd, unsigned algs, unsigned flags,
+			struct vl_err *err);
 /* "12.3 MB" (decimal units, as RFC 8493's "260 GB"). */
 void bag_human_size(char *out, size_t n, uint64_t bytes);
 
@@ -216,11 +217,14 @@ int bag_read_beneath(int rootfd, const char *rel, size_t max,
  * bag_names_free. */
 int bag_list_dir(int dirfd, char ***names, size_t *n, struct vl_err *err);
 void bag_names_free(char **names, size_t n);
-/* A file written through a temporary name, fsync'd and renamed. */
+/* A file written through a temporary name, fsync'd and renamed.  With
+ * nosync set (after open) neither the file nor its directory is synced:
+ * the caller makes the whole tree durable itself (an ingest stage). */
 struct bag_atomic {
 	int dirfd;
 	char *name, *tmp;
 	int fd;
+	int nosync;
 };
 int bag_atomic_open(struct bag_atomic *a, int dirfd, const char *name,
 		    struct vl_err *err);

@@ -308,7 +308,7 @@ commit_all(struct uctx *u, struct vl_err *err)
 	if (!tag_algs)
 		tag_algs = u->algs;
 	u->res->algs = u->algs;
-	return bag_tagmanifests_at(b->rootfd, tag_algs, err);
+	return bag_tagmanifests_at(b->rootfd, tag_algs, 0, err);
 }
 
 static int
@@ -459,7 +459,8 @@ tag_algs_present(int rootfd, unsigned *tag, unsigned *payload,
 }
 
 int
-bag_write_tag_manifests(const char *path, unsigned algs, struct vl_err *err)
+bag_write_tag_manifests(const char *path, unsigned algs, unsigned flags,
+			struct vl_err *err)
 {
 	unsigned tag, payload;
 	int fd, rc;
@@ -472,7 +473,7 @@ bag_write_tag_manifests(const char *path, unsigned algs, struct vl_err *err)
 		algs |= tag;
 		if (!algs)
 			algs = payload ? payload : FIX_ALG_BIT(FIX_SHA512);
-		rc = bag_tagmanifests_at(fd, algs, err);
+		rc = bag_tagmanifests_at(fd, algs, flags, err);
 	}
 	close(fd);
 	return rc;
@@ -480,7 +481,7 @@ bag_write_tag_manifests(const char *path, unsigned algs, struct vl_err *err)
 
 int
 bag_add_tag_file(const char *path, const char *rel, const void *data,
-		 size_t len, struct vl_err *err)
+		 size_t len, unsigned flags, struct vl_err *err)
 {
 	struct bag_atomic a;
 	const char *why = bag_path_unsafe(rel), *slash;
@@ -508,6 +509,7 @@ bag_add_tag_file(const char *path, const char *rel, const void *data,
 	}
 	if ((rc = bag_atomic_open(&a, fd, rel, err)) < 0)
 		goto out;
+	a.nosync = (flags & BAG_NO_SYNC) != 0;
 	if ((rc = bag_atomic_write(&a, data, len, err)) < 0) {
 		bag_atomic_abort(&a);
 		goto out;
@@ -515,7 +517,7 @@ bag_add_tag_file(const char *path, const char *rel, const void *data,
 	if ((rc = bag_atomic_commit(&a, err)) < 0)
 		goto out;
 	close(fd);
-	return bag_write_tag_manifests(path, 0, err);
+	return bag_write_tag_manifests(path, 0, flags, err);
 out:
 	close(fd);
 	return rc;

@@ -247,16 +247,20 @@ int bag_update(const char *path, const struct bag_update_opts *o,
 	       struct bag_report *rep, struct bag_update_result *res,
 	       struct vl_err *err);
 
+/* flags of the two below: the files are written (through a temporary
+ * name, renamed) but not synced - the caller makes the whole bag durable
+ * itself, as the ingest pipeline does with its stage. */
+#define BAG_NO_SYNC 1u
 /*
  * Writes (or replaces) the tag file rel (e.g. "metadata/dc.xml") in the
  * bag at path, then rewrites the tag manifests.  rel must be a safe
  * relative path outside data/ and not a manifest, bagit.txt or fetch.txt.
  */
 int bag_add_tag_file(const char *path, const char *rel, const void *data,
-		     size_t len, struct vl_err *err);
+		     size_t len, unsigned flags, struct vl_err *err);
 /* Rewrites every tag manifest of the bag (algorithms as present, or
  * algs when there is none yet) over every tag file. */
-int bag_write_tag_manifests(const char *path, unsigned algs,
+int bag_write_tag_manifests(const char *path, unsigned algs, unsigned flags,
 			    struct vl_err *err);
 
 /* One payload or tag file as listed in the bag's manifests. */

@@ -869,7 +869,8 @@ describe(struct job *j)
 			continue;
 		if ((rc = bag_add_tag_file(j->bag, j->desc.forms[i].tag_file,
 					   j->desc.forms[i].data,
-					   j->desc.forms[i].len, j->err)) < 0)
+					   j->desc.forms[i].len, BAG_NO_SYNC,
+					   j->err)) < 0)
 			return rc;
 	}
 	return 0;
@@ -1229,7 +1230,7 @@ finish_tag_files(struct job *j)
 
 	if ((rc = ing_premis_xml(j->r, j->id, &premis, j->err)) < 0 ||
 	    (rc = bag_add_tag_file(j->bag, "metadata/premis.xml", premis.buf,
-				   premis.len, j->err)) < 0)
+				   premis.len, BAG_NO_SYNC, j->err)) < 0)
 		goto out;
 	if ((rc = inspect_open(&in, j)) < 0) {
 		inspect_close(&in);

@@ -1602,19 +1602,21 @@ test_update_and_tag_files(void **state)
 	}
 	/* Tag files for the ingest pipeline. */
 	assert_int_equal(
-		bag_add_tag_file(bag, "metadata/dc.xml", "<dc/>", 5, &err), 0);
-	assert_int_equal(bag_add_tag_file(bag, "data/x", "x", 1, &err),
+		bag_add_tag_file(bag, "metadata/dc.xml", "<dc/>", 5, 0, &err),
+		0);
+	assert_int_equal(bag_add_tag_file(bag, "data/x", "x", 1, 0, &err),
 			 VL_E_INVAL);
-	assert_int_equal(bag_add_tag_file(bag, "../x", "x", 1, &err),
+	assert_int_equal(bag_add_tag_file(bag, "../x", "x", 1, 0, &err),
 			 VL_E_UNSAFE);
 	assert_int_equal(
-		bag_add_tag_file(bag, "manifest-md5.txt", "x", 1, &err),
+		bag_add_tag_file(bag, "manifest-md5.txt", "x", 1, 0, &err),
 		VL_E_INVAL);
 	expect(bag, 1, NULL, NULL);
 	puts_(bag, "metadata/dc.xml", "<dc>tampered</dc>");
 	expect(bag, 0, "checksum-mismatch", "metadata/dc.xml");
 	assert_int_equal(
-		bag_add_tag_file(bag, "metadata/dc.xml", "<dc/>", 5, &err), 0);
+		bag_add_tag_file(bag, "metadata/dc.xml", "<dc/>", 5, 0, &err),
+		0);
 	assert_int_equal(bag_manifest_foreach(bag, collect_entry, &list, &err),
 			 0);
 	assert_non_null(strstr(list.buf, "data/added.txt 0 5 "));
