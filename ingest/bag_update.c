@@ -517,6 +517,8 @@ bag_add_tag_file(const char *path, const char *rel, const void *data,
 	if ((rc = bag_atomic_commit(&a, err)) < 0)
 		goto out;
 	close(fd);
+	if (flags & BAG_LATER_TAG_MANIFESTS)
+		return 0;
 	return bag_write_tag_manifests(path, 0, flags, err);
 out:
 	close(fd);

@@ -247,10 +247,14 @@ int bag_update(const char *path, const struct bag_update_opts *o,
 	       struct bag_report *rep, struct bag_update_result *res,
 	       struct vl_err *err);
 
-/* flags of the two below: the files are written (through a temporary
- * name, renamed) but not synced - the caller makes the whole bag durable
- * itself, as the ingest pipeline does with its stage. */
-#define BAG_NO_SYNC 1u
+/* flags of the two below.  BAG_NO_SYNC: the files are written (through
+ * a temporary name, renamed) but not synced - the caller makes the whole
+ * bag durable itself, as the ingest pipeline does with its stage.
+ * BAG_LATER_TAG_MANIFESTS (bag_add_tag_file): the tag manifests are not
+ * rewritten now; the caller adds more tag files and rewrites them once
+ * at the end (each rewrite replaces a file, and churns inodes). */
+#define BAG_NO_SYNC             1u
+#define BAG_LATER_TAG_MANIFESTS 2u
 /*
  * Writes (or replaces) the tag file rel (e.g. "metadata/dc.xml") in the
  * bag at path, then rewrites the tag manifests.  rel must be a safe

@@ -867,10 +867,11 @@ describe(struct job *j)
 	for (i = 0; i < j->desc.n; i++) {
 		if (!j->desc.forms[i].tag_file)
 			continue;
-		if ((rc = bag_add_tag_file(j->bag, j->desc.forms[i].tag_file,
-					   j->desc.forms[i].data,
-					   j->desc.forms[i].len, BAG_NO_SYNC,
-					   j->err)) < 0)
+		if ((rc = bag_add_tag_file(
+			     j->bag, j->desc.forms[i].tag_file,
+			     j->desc.forms[i].data, j->desc.forms[i].len,
+			     BAG_NO_SYNC | BAG_LATER_TAG_MANIFESTS, j->err)) <
+		    0)
 			return rc;
 	}
 	return 0;
