@@ -687,9 +687,10 @@ record_entry(void *ctx, const struct bag_file_entry *f)
 			   (char *const *)f->hex, NULL, NULL);
 }
 
-/* Drops a job's rows from the TEMP tables (they may not exist yet). */
+/* Drops a job's rows from the TEMP tables (they may not exist yet).
+ * err may be NULL (cleanup: the job's own error is kept). */
 static int
-forget_rows(struct job *j)
+forget_rows(struct job *j, struct vl_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = 0, i;
@@ -704,7 +705,7 @@ forget_rows(struct job *j)
 			return 0; /* no TEMP table yet: nothing to forget */
 		sqlite3_bind_int64(st, 1, j->slot);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = repo_db_err(j->r->db, j->err, "catalog");
+			rc = repo_db_err(j->r->db, err, "catalog");
 		sqlite3_finalize(st);
 	}
 	return rc;
@@ -727,7 +728,7 @@ inspect_open(struct inspect *in, struct job *j)
 		     "  slot INTEGER, path TEXT, algorithm TEXT,"
 		     "  digest TEXT, PRIMARY KEY(slot, path, algorithm));",
 		     j->err)) < 0 ||
-	    (rc = forget_rows(j)) < 0 ||
+	    (rc = forget_rows(j, j->err)) < 0 ||
 	    (rc = repo_prepare(j->r, &in->file,
 			       "INSERT OR REPLACE INTO temp.ing_files VALUES"
 			       "(?6, ?1, ?2, ?3, ?4, ?5)",
@@ -1380,7 +1381,7 @@ commit_group(struct repo *r, struct job *const *jobs, size_t n)
 		struct job *j = jobs[i];
 
 		j->seconds += share;
-		forget_rows(j);
+		forget_rows(j, NULL);
 		if (j->rc < 0 || j->res->skipped)
 			continue;
 		if (rc < 0) {
@@ -1508,7 +1509,7 @@ prepare(struct job *j)
 static void
 job_release(struct job *j)
 {
-	forget_rows(j);
+	forget_rows(j, NULL);
 	repo_stage_abort(j->stage);
 	j->stage = NULL;
 	ing_description_release(&j->desc);
