@@ -44,7 +44,8 @@ struct job {
 	struct ing_result *res;
 	struct vl_err *err;
 	struct repo_stage *stage;
-	const char *bag; /* the staged bag directory */
+	struct repo_stage_group *sgroup; /* borrowed; NULL: a stage alone */
+	const char *bag;                 /* the staged bag directory */
 	unsigned algs;
 	char id[ING_ID_MAX + 1];
 	char now[VL_TIME_LEN];
@@ -1493,8 +1494,11 @@ prepare(struct job *j)
 	snprintf(j->res->id, sizeof(j->res->id), "%s", j->id);
 	if (o->dry_run)
 		return dry_run(j);
-	if ((rc = repo_stage_new(j->r, j->id, REPO_STAGE_VACANT, &j->stage,
-				 j->err)) < 0)
+	rc = j->sgroup ? repo_stage_new_in(j->sgroup, j->id, REPO_STAGE_VACANT,
+					   &j->stage, j->err)
+		       : repo_stage_new(j->r, j->id, REPO_STAGE_VACANT,
+					&j->stage, j->err);
+	if (rc < 0)
 		return rc;
 	j->bag = repo_stage_dir(j->stage);
 	if ((rc = make_bag(j)) < 0 || (rc = inspect_payload(j)) < 0)
@@ -1559,6 +1563,7 @@ struct ing_group {
 	void *ctx;
 	struct queued *q[GROUP_OBJECTS];
 	size_t n;
+	struct repo_stage_group *sg; /* the stages of the queued objects */
 	uint64_t bytes;
 	double oldest;
 	int64_t slots;
@@ -1606,6 +1611,7 @@ queued_new(struct ing_group *g, const struct ing_opts *o, const char *label)
 	q->j.res = &q->res;
 	q->j.err = &q->err;
 	q->j.slot = ++g->slots;
+	q->j.sgroup = g->sg;
 	vl_buf_init(&q->j.formats, 0);
 	if (dup_str(&q->label, label) < 0 ||
 	    dup_str(&q->source, o->source) < 0 ||
@@ -1665,12 +1671,15 @@ ing_group_flush(struct ing_group *g)
 		report(g, g->q[i], g->q[i]->j.rc);
 	g->n = 0;
 	g->bytes = 0;
+	repo_stage_group_free(g->sg);
+	g->sg = NULL;
 }
 
 void
 ing_group_add(struct ing_group *g, const struct ing_opts *o, const char *label)
 {
 	struct queued *q;
+	struct vl_err q_err;
 	double t0 = now_seconds();
 	int rc;
 
@@ -1678,6 +1687,11 @@ ing_group_add(struct ing_group *g, const struct ing_opts *o, const char *label)
 	 * one's preparation, however long that takes. */
 	if (g->n && t0 - g->oldest >= GROUP_SECONDS)
 		ing_group_flush(g);
+	if (!g->sg && repo_stage_group_new(g->r, &g->sg, &q_err) < 0) {
+		g->done(g->ctx, label, &(struct ing_result){ 0 }, q_err.code,
+			&q_err);
+		return;
+	}
 	if (!(q = queued_new(g, o, label))) {
 		struct ing_result res = { 0 };
 		struct vl_err err;
@@ -1707,6 +1721,7 @@ ing_group_free(struct ing_group *g)
 	if (!g)
 		return;
 	ing_group_flush(g);
+	repo_stage_group_free(g->sg);
 	free(g);
 }
 

@@ -10,8 +10,8 @@
  *
  *   describe ─► BEGIN ─► rows, events, premis.xml, tag files and their
  *   (caller)   IMMEDIATE  digests, map rows (all in memory and the txn)
- *                      ─► bags written into stages (worker threads, each
- *                         with its own repository handle)
+ *                      ─► bags written into the stages of one stage group
+ *                         (a worker thread per core)
  *                      ─► all stages stored together: two syncfs calls
  *                         and a rename each (repo_stage_commit_many)
  *                      ─► COMMIT ─► stages finished
@@ -85,7 +85,6 @@ static const char *const sql_text[N_SQL] = {
 
 struct hv_batch {
 	struct repo *r;
-	struct repo *workers[MAX_WORKERS];
 	unsigned nworkers;
 	unsigned algs;
 	size_t max;
@@ -98,6 +97,8 @@ struct hv_batch {
 	pthread_cond_t cv;
 	size_t ready, next;
 	int closed;
+	/* the stages of the batch: one directory, lock and marker */
+	struct repo_stage_group *sg;
 	/* manifest-ALG.txt and tagmanifest-ALG.txt */
 	char manifest[FIX_ALG_COUNT][2][48];
 	sqlite3_stmt *st[N_SQL]; /* prepared once per run */
@@ -127,8 +128,10 @@ hv_batch_open(struct hv_batch **out, struct repo *r, size_t max,
 	b->collection = collection;
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
-	if ((rc = fix_algs_parse(r->cfg.digests, &b->algs, err)) < 0)
-		goto fail;
+	if ((rc = fix_algs_parse(r->cfg.digests, &b->algs, err)) < 0) {
+		hv_batch_free(b);
+		return rc;
+	}
 	/* The duplicate key the pipeline gives an empty payload: its
 	 * preferred algorithm's name and SHA-256 of no manifest lines. */
 	for (i = 0; i < sizeof(prefer) / sizeof(prefer[0]); i++)
@@ -151,17 +154,15 @@ hv_batch_open(struct hv_batch **out, struct repo *r, size_t max,
 			snprintf(b->manifest[a][1], sizeof(b->manifest[a][1]),
 				 "tagmanifest-%s.txt", fix_alg_name(a));
 		}
-	/* Storing is waiting on fsync: several at once let the file
-	 * system commit them together. */
-	b->nworkers = max < MAX_WORKERS ? (unsigned)max : MAX_WORKERS;
-	for (a = 0; a < (int)b->nworkers; a++)
-		if ((rc = repo_open(&b->workers[a], r->path, err)) < 0)
-			goto fail;
+	/* Writing bags is kernel work (creating files): a thread per core;
+	 * the syncs are made once for the batch (store_all). */
+	b->nworkers = fix_cpu_count();
+	if (b->nworkers > MAX_WORKERS)
+		b->nworkers = MAX_WORKERS;
+	if (max < b->nworkers)
+		b->nworkers = max ? (unsigned)max : 1;
 	*out = b;
 	return 0;
-fail:
-	hv_batch_free(b);
-	return rc;
 }
 
 static void
@@ -196,8 +197,6 @@ hv_batch_free(struct hv_batch *b)
 	if (!b)
 		return;
 	drop_all(b);
-	for (i = 0; i < b->nworkers; i++)
-		repo_close(b->workers[i]);
 	for (i = 0; i < N_SQL; i++)
 		sqlite3_finalize(b->st[i]);
 	pthread_mutex_destroy(&b->mu);
@@ -558,15 +557,15 @@ write_all(int fd, const char *p, size_t n)
 }
 
 static int
-store_bag(struct repo *r, struct item *it, struct vl_err *err)
+store_bag(struct repo_stage_group *sg, struct item *it, struct vl_err *err)
 {
 	struct vl_buf p = VL_BUF_INIT;
 	const char *dir;
 	size_t i;
 	int rc = 0, fd;
 
-	if ((rc = repo_stage_new(r, it->id, REPO_STAGE_CREATE, &it->stage,
-				 err)) < 0)
+	if ((rc = repo_stage_new_in(sg, it->id, REPO_STAGE_CREATE, &it->stage,
+				    err)) < 0)
 		return rc;
 	dir = repo_stage_dir(it->stage);
 	vl_buf_addf(&p, "%s/data", dir);
@@ -656,7 +655,7 @@ work(void *arg)
 		it = &b->items[i];
 		it->taken = 1;
 		it->worker = w->k;
-		it->rc = store_bag(b->workers[w->k], it, &it->err);
+		it->rc = store_bag(b->sg, it, &it->err);
 	}
 }
 
@@ -746,7 +745,8 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 
 	if (!b->n)
 		return 0;
-	if ((rc = fix_hasher_new(&h, b->algs, err)) < 0)
+	if ((rc = fix_hasher_new(&h, b->algs, err)) < 0 ||
+	    (rc = repo_stage_group_new(b->r, &b->sg, err)) < 0)
 		goto out;
 	if ((rc = repo_begin(b->r, err)) < 0)
 		goto out;
@@ -793,6 +793,8 @@ fail:
 	repo_rollback(b->r);
 	drop_all(b);
 out:
+	repo_stage_group_free(b->sg);
+	b->sg = NULL;
 	fix_hasher_free(h);
 	return rc;
 }

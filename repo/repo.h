@@ -227,6 +227,24 @@ int repo_stage_rollback(struct repo_stage *s, struct vl_err *err);
 /* Removes the stage and frees it.  NULL is fine. */
 void repo_stage_abort(struct repo_stage *s);
 
+/*
+ * A stage group: the stages of a batch share one locked directory and one
+ * commit marker, so each object costs no lock file, marker or directory
+ * of its own (creating and removing those per object is most of what a
+ * small object's store costs).  repo_stage_new_in() works like
+ * repo_stage_new() (and may be called from several threads); its stages
+ * have no scratch directory (repo_stage_scratch() is NULL).  Free the
+ * group after every stage in it was finished, rolled back or aborted.
+ */
+struct repo_stage_group;
+int repo_stage_group_new(struct repo *r, struct repo_stage_group **out,
+			 struct vl_err *err);
+int repo_stage_new_in(struct repo_stage_group *g, const char *object_id,
+		      enum repo_stage_mode mode, struct repo_stage **out,
+		      struct vl_err *err);
+/* Removes the group's directory and lock.  NULL is fine. */
+void repo_stage_group_free(struct repo_stage_group *g);
+
 /* Removes stages left by processes that died, first undoing a store
  * their catalog commit never recorded; reports each through cb (may be
  * NULL).  Returns the number removed, or a negative code. */

@@ -6,9 +6,11 @@
  *    fully fsync'd stage (RENAME_NOREPLACE), is replaced by one
  *    RENAME_EXCHANGE, and disappears by one rename into the trash.
  *  - Every stage NAME has a lock file NAME.lock held (flock) by the
- *    process building it.  The lock file is made under a temporary name,
- *    locked, then renamed into place, so a visible lock is always held
- *    while its owner lives; a stage whose lock can be taken is abandoned.
+ *    process building it; the stages of a group share one (one directory,
+ *    one lock, one commit marker for a batch of objects).  The lock file is
+ * made under a temporary name, locked, then renamed into place, so a visible
+ * lock is always held while its owner lives; a stage whose lock can be taken is
+ * abandoned.
  *  - Stored files are opened component by component with O_NOFOLLOW, so
  *    a symlink planted inside an object is never followed.
  */
@@ -26,12 +28,23 @@
 
 #include "repo.h"
 
+struct repo_stage_group {
+	struct repo *repo;
+	char *root; /* .staging/group.RANDOM, covered by the lock */
+	char *lock; /* ROOT.lock */
+	int lock_fd;
+	unsigned next; /* the name of the next stage's directory */
+};
+
 struct repo_stage {
 	struct repo *repo;
-	char *key;  /* destination key */
-	char *root; /* the stage directory, covered by the lock */
-	char *dir;  /* ROOT/object: what becomes the stored object */
-	char *lock; /* ROOT.lock */
+	struct repo_stage_group *group; /* NULL: a stage of its own */
+	char *key;                      /* destination key */
+	char *root; /* the stage directory, covered by the lock; in a group,
+		       the group's (borrowed) */
+	char *dir;  /* ROOT/object (ROOT/N in a group): what becomes the
+		       stored object */
+	char *lock; /* ROOT.lock (none in a group) */
 	int lock_fd;
 	enum repo_stage_mode mode;
 	int stored; /* the object directory is in place (commit ran) */
@@ -214,12 +227,36 @@ link_tree(const char *from, const char *to, struct vl_err *err)
 	return rc;
 }
 
+/* The directory of a new object in a stage: created (CREATE), left to
+ * the caller (VACANT), or the stored object hard-linked (REPLACE). */
+static int
+populate(struct repo_stage *s, const char *object_id, struct vl_err *err)
+{
+	struct vl_buf cur = VL_BUF_INIT;
+	int rc = 0;
+
+	if (s->mode != REPO_STAGE_VACANT && mkdir(s->dir, 0755) < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
+				  s->dir);
+	if (s->mode != REPO_STAGE_REPLACE)
+		return 0;
+	if ((rc = key_path(&cur, s->repo, s->key, err)) == 0) {
+		if (!repo_store_exists(s->repo, s->key))
+			rc = vl_err_set(err, VL_E_NOTFOUND,
+					"object '%s' is not in storage",
+					object_id);
+		else
+			rc = link_tree(cur.buf, s->dir, err);
+	}
+	vl_buf_release(&cur);
+	return rc;
+}
+
 int
 repo_stage_new(struct repo *r, const char *object_id, enum repo_stage_mode mode,
 	       struct repo_stage **out, struct vl_err *err)
 {
-	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT,
-		      cur = VL_BUF_INIT;
+	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT;
 	struct repo_stage *s;
 	char rnd[33];
 	const char *name;
@@ -259,23 +296,8 @@ repo_stage_new(struct repo *r, const char *object_id, enum repo_stage_mode mode,
 				s->root);
 		goto fail;
 	}
-	if (mode != REPO_STAGE_VACANT && mkdir(s->dir, 0755) < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
-				s->dir);
+	if ((rc = populate(s, object_id, err)) < 0)
 		goto fail;
-	}
-	if (mode == REPO_STAGE_REPLACE) {
-		if ((rc = key_path(&cur, r, s->key, err)) < 0)
-			goto fail;
-		if (!repo_store_exists(r, s->key)) {
-			rc = vl_err_set(err, VL_E_NOTFOUND,
-					"object '%s' is not in storage",
-					object_id);
-			goto fail;
-		}
-		if ((rc = link_tree(cur.buf, s->dir, err)) < 0)
-			goto fail;
-	}
 	*out = s;
 	rc = 0;
 	goto out;
@@ -284,7 +306,111 @@ fail:
 out:
 	vl_buf_release(&staging);
 	vl_buf_release(&path);
-	vl_buf_release(&cur);
+	return rc;
+}
+
+int
+repo_stage_group_new(struct repo *r, struct repo_stage_group **out,
+		     struct vl_err *err)
+{
+	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT;
+	struct repo_stage_group *g;
+	struct repo_stage tmp = { .lock_fd = -1 };
+	char rnd[33];
+	int rc;
+
+	*out = NULL;
+	if (!(g = calloc(1, sizeof(*g))))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	g->repo = r;
+	g->lock_fd = -1;
+	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
+	if ((rc = vl_mkdirs(staging.buf, 0755, err)) < 0)
+		goto fail;
+	if (random_hex(rnd, 8) < 0) {
+		rc = vl_err_set(err, VL_E_IO, "no random bytes");
+		goto fail;
+	}
+	vl_buf_addf(&path, "%s/group.%s", staging.buf, rnd);
+	g->root = strdup(path.buf);
+	vl_buf_adds(&path, ".lock");
+	g->lock = vl_buf_detach(&path, NULL);
+	if (!g->root || !g->lock) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* take_lock() works on a stage; lend it this group's lock. */
+	tmp.lock = g->lock;
+	vl_buf_addf(&path, "group.%s", rnd);
+	rc = take_lock(&tmp, staging.buf, path.buf, err);
+	g->lock_fd = tmp.lock_fd;
+	if (rc < 0)
+		goto fail;
+	if (mkdir(g->root, 0755) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
+				g->root);
+		goto fail;
+	}
+	*out = g;
+	rc = 0;
+	goto out;
+fail:
+	repo_stage_group_free(g);
+out:
+	vl_buf_release(&staging);
+	vl_buf_release(&path);
+	return rc;
+}
+
+void
+repo_stage_group_free(struct repo_stage_group *g)
+{
+	if (!g)
+		return;
+	if (g->root)
+		vl_rmtree(g->root);
+	if (g->lock)
+		unlink(g->lock);
+	if (g->lock_fd >= 0)
+		close(g->lock_fd);
+	free(g->root);
+	free(g->lock);
+	free(g);
+}
+
+int
+repo_stage_new_in(struct repo_stage_group *g, const char *object_id,
+		  enum repo_stage_mode mode, struct repo_stage **out,
+		  struct vl_err *err)
+{
+	struct vl_buf path = VL_BUF_INIT;
+	struct repo_stage *s;
+	unsigned n;
+	int rc;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	s->repo = g->repo;
+	s->group = g;
+	s->lock_fd = -1;
+	s->mode = mode;
+	s->root = g->root;
+	/* Stages of one group may be made by several threads. */
+	n = __atomic_fetch_add(&g->next, 1, __ATOMIC_RELAXED);
+	vl_buf_addf(&path, "%s/%u", g->root, n);
+	s->key = repo_store_key(object_id);
+	s->dir = vl_buf_detach(&path, NULL);
+	if (!s->key || !s->dir) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = populate(s, object_id, err)) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	repo_stage_abort(s);
 	return rc;
 }
 
@@ -297,7 +423,7 @@ repo_stage_dir(const struct repo_stage *s)
 const char *
 repo_stage_scratch(const struct repo_stage *s)
 {
-	return s->root;
+	return s->group ? NULL : s->root;
 }
 
 static void
@@ -309,7 +435,8 @@ stage_free(struct repo_stage *s)
 	}
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	free(s->root);
+	if (!s->group)
+		free(s->root);
 	free(s->dir);
 	free(s->key);
 	free(s);
@@ -320,18 +447,25 @@ repo_stage_abort(struct repo_stage *s)
 {
 	if (!s)
 		return;
-	if (s->root)
-		vl_rmtree(s->root);
+	if (!s->group) {
+		if (s->root)
+			vl_rmtree(s->root);
+	} else if (s->dir && !(s->stored && s->mode != REPO_STAGE_REPLACE)) {
+		/* A stored new object's directory has moved away. */
+		vl_rmtree(s->dir);
+	}
 	stage_free(s);
 }
 
 /*
- * The commit marker, ROOT/committed: "new KEY INODE" or "replace KEY
- * INODE VERSION", INODE being the directory that is being put in place.
- * It is written before the file system is synced and the stage renamed,
- * so it is durable whenever the rename is.  If the process dies before
- * repo_stage_finish(), repo_store_clean_stages() reads it to undo a
- * store the catalog never recorded (see recover_stage()).
+ * The commit marker, ROOT/committed: a line "new KEY INODE VERSION DIR" or
+ * "replace KEY INODE VERSION DIR" per stage, INODE being the directory
+ * that is being put in place and DIR its name in ROOT (the stages of a
+ * group append to one marker).  It is written before the file system is
+ * synced and the stage renamed, so it is durable whenever the rename is.
+ * If the process dies before the stage is finished,
+ * repo_store_clean_stages() reads it to undo a store the catalog never
+ * recorded (see recover_stage()).
  */
 static int
 write_marker(struct repo_stage *s, int64_t version, struct vl_err *err)
@@ -342,11 +476,13 @@ write_marker(struct repo_stage *s, int64_t version, struct vl_err *err)
 
 	if (lstat(s->dir, &st) < 0)
 		return vl_err_sys(err, VL_E_IO, "cannot stat '%s'", s->dir);
-	vl_buf_addf(&m, "%s %s %llu %lld\n",
+	vl_buf_addf(&m, "%s %s %llu %lld %s\n",
 		    s->mode == REPO_STAGE_REPLACE ? "replace" : "new", s->key,
-		    (unsigned long long)st.st_ino, (long long)version);
+		    (unsigned long long)st.st_ino, (long long)version,
+		    strrchr(s->dir, '/') + 1);
 	vl_buf_addf(&path, "%s/committed", s->root);
-	fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* One write with O_APPEND: lines of a group never interleave. */
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, m.buf, m.len) != (ssize_t)m.len)
 		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", path.buf);
 	if (fd >= 0 && close(fd) < 0 && rc == 0)
@@ -501,20 +637,20 @@ catalog_version(struct repo *r, const char *key)
  * the marker proves the stored directory is the one this stage put there.
  */
 static void
-recover_stage(struct repo *r, const char *root,
-	      void (*cb)(void *ctx, const char *what), void *ctx)
+recover_line(struct repo *r, const char *root, const char *line,
+	     void (*cb)(void *ctx, const char *what), void *ctx)
 {
-	struct vl_buf text = VL_BUF_INIT, p = VL_BUF_INIT, dst = VL_BUF_INIT;
-	char kind[16], key[300];
+	struct vl_buf msg = VL_BUF_INIT, p = VL_BUF_INIT, dst = VL_BUF_INIT;
+	char kind[16], key[300], dir[64] = "object";
 	unsigned long long ino;
 	long long version;
 	struct stat st;
 	int64_t have;
 
-	vl_buf_addf(&p, "%s/committed", root);
-	if (vl_read_file(&text, p.buf, 4096, NULL) < 0 ||
-	    sscanf(text.buf, "%15s %299s %llu %lld", kind, key, &ino,
-		   &version) != 4 ||
+	/* DIR is absent from markers written before groups existed. */
+	if (sscanf(line, "%15s %299s %llu %lld %63s", kind, key, &ino, &version,
+		   dir) < 4 ||
+	    strchr(dir, '/') || !strcmp(dir, "..") ||
 	    key_path(&dst, r, key, NULL) < 0)
 		goto out;
 	if (lstat(dst.buf, &st) < 0 || st.st_ino != ino)
@@ -522,31 +658,46 @@ recover_stage(struct repo *r, const char *root,
 	have = catalog_version(r, key);
 	if (have < -1)
 		goto out;
-	vl_buf_reset(&p);
-	vl_buf_addf(&p, "%s/object", root);
+	vl_buf_addf(&p, "%s/%s", root, dir);
 	if (!strcmp(kind, "new") && have == -1) {
 		if (repo_store_delete(r, key, NULL) == 0 && cb) {
-			vl_buf_reset(&text);
-			vl_buf_addf(&text,
+			vl_buf_addf(&msg,
 				    "removed '%s': stored by an ingest "
 				    "that died before its catalog commit",
 				    key);
-			cb(ctx, text.buf);
+			cb(ctx, msg.buf);
 		}
 	} else if (!strcmp(kind, "replace") && have >= 0 && have < version) {
 		if (undo_store(r, key, 1, p.buf, NULL) == 0 && cb) {
-			vl_buf_reset(&text);
-			vl_buf_addf(&text,
+			vl_buf_addf(&msg,
 				    "restored '%s': its update died "
 				    "before its catalog commit",
 				    key);
-			cb(ctx, text.buf);
+			cb(ctx, msg.buf);
 		}
 	}
 out:
-	vl_buf_release(&text);
+	vl_buf_release(&msg);
 	vl_buf_release(&p);
 	vl_buf_release(&dst);
+}
+
+/* Each line of a dead stage's (or group's) marker, in turn. */
+static void
+recover_stage(struct repo *r, const char *root,
+	      void (*cb)(void *ctx, const char *what), void *ctx)
+{
+	struct vl_buf text = VL_BUF_INIT, p = VL_BUF_INIT;
+	char *line, *save = NULL;
+
+	vl_buf_addf(&p, "%s/committed", root);
+	/* A group of GROUP_OBJECTS stages writes a few dozen KiB. */
+	if (vl_read_file(&text, p.buf, 1 << 22, NULL) == 0)
+		for (line = strtok_r(text.buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			recover_line(r, root, line, cb, ctx);
+	vl_buf_release(&text);
+	vl_buf_release(&p);
 }
 
 /* Removes what an interrupted repo_store_delete() left in the trash.  An

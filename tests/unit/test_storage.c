@@ -437,6 +437,101 @@ test_clean_undoes_stores_the_catalog_never_recorded(void **state)
 	free(k3);
 }
 
+/* A group: its stages share one directory, lock and marker.  A child
+ * stores three objects of a group (two new, one replaced) with one
+ * repo_stage_commit_many and dies; cleaning undoes, line by line, the
+ * stores the catalog did not record and keeps the one it did. */
+static void
+test_group_stores_together_and_cleaning_undoes_each(void **state)
+{
+	struct fixture *f = *state;
+	struct vl_err err = { 0 };
+	char *k1 = repo_store_key("g-lost"), *k2 = repo_store_key("g-kept");
+	char *k3 = repo_store_key("g-upd");
+	char sql[512], *text;
+	int status;
+	pid_t pid;
+
+	store(f->r, "g-upd");
+	pid = fork();
+	if (pid == 0) {
+		static const char *const ids[] = { "g-lost", "g-kept",
+						   "g-upd" };
+		struct repo_stage_group *g;
+		struct repo_stage *s[3];
+		int64_t v[3] = { 1, 1, 2 };
+		char p[4200];
+		int i;
+
+		if (repo_stage_group_new(f->r, &g, NULL) < 0)
+			_exit(1);
+		for (i = 0; i < 3; i++) {
+			if (repo_stage_new_in(g, ids[i],
+					      i < 2 ? REPO_STAGE_CREATE
+						    : REPO_STAGE_REPLACE,
+					      &s[i], NULL) < 0 ||
+			    repo_stage_scratch(s[i]) != NULL)
+				_exit(1);
+			snprintf(p, sizeof(p), "%s/bagit.txt",
+				 repo_stage_dir(s[i]));
+			if (vl_write_file_atomic(p, "new\n", 4, NULL) < 0)
+				_exit(1);
+		}
+		if (repo_stage_commit_many(s, v, 3, NULL) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(repo_store_exists(f->r, k1));
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO objects(id, created, datestamp, storage_key,"
+		 " md_version) VALUES('g-kept', 'x', 'x', '%s', 1),"
+		 " ('g-upd', 'x', 'x', '%s', 1)",
+		 k2, k3);
+	assert_int_equal(sqlite3_exec(f->r->db, sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* One group: one lock, one directory. */
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 1);
+	assert_false(repo_store_exists(f->r, k1));
+	assert_true(repo_store_exists(f->r, k2));
+	text = read_stored(f->r, k3, "bagit.txt");
+	assert_string_equal(text, "BagIt-Version: 1.0\n");
+	free(text);
+	free(k1);
+	free(k2);
+	free(k3);
+}
+
+/* In a live group, a finished stage leaves nothing behind and an
+ * aborted one is removed at once. */
+static void
+test_group_finish_and_abort(void **state)
+{
+	struct fixture *f = *state;
+	struct vl_err err = { 0 };
+	struct repo_stage_group *g;
+	struct repo_stage *a, *b;
+	char *k = repo_store_key("ga");
+
+	assert_int_equal(repo_stage_group_new(f->r, &g, &err), 0);
+	assert_int_equal(
+		repo_stage_new_in(g, "ga", REPO_STAGE_CREATE, &a, &err), 0);
+	assert_int_equal(
+		repo_stage_new_in(g, "gb", REPO_STAGE_CREATE, &b, &err), 0);
+	assert_string_not_equal(repo_stage_dir(a), repo_stage_dir(b));
+	fill(repo_stage_dir(a), "bagit.txt", "a\n");
+	assert_int_equal(repo_stage_commit_many(&a, NULL, 1, &err), 0);
+	repo_stage_finish(a);
+	assert_true(repo_store_exists(f->r, k));
+	repo_stage_abort(b);
+	/* The group is live (locked): cleaning leaves it alone. */
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+	repo_stage_group_free(g);
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+	free(k);
+}
+
 int
 main(void)
 {
@@ -463,6 +558,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_replace_of_missing_object_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_undoes_a_store,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_group_stores_together_and_cleaning_undoes_each,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_finish_and_abort,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_clean_undoes_stores_the_catalog_never_recorded,
