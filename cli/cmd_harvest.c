@@ -16,7 +16,8 @@ static const char *const harvest_usage[] = {
 	"harvest add NAME URL [--set S] [--prefix oai_dc|mods] "
 	"[--collection C]",
 	"            [--delay SECS] [--json]",
-	"harvest run [NAME | --all] [--full] [--timeout SECS] [--retries N]",
+	"harvest run [NAME | --all] [--full | --sweep] [--timeout SECS] "
+	"[--retries N]",
 	"            [--backoff SECS] [--max-wait SECS] [--delay SECS]",
 	"            [--max-response SIZE] [--batch N] [--json]",
 	"harvest list [NAME] [--json]",
@@ -58,6 +59,12 @@ static const char harvest_help[] =
 	"  record, the same way.\n"
 	"  --full              ask for the whole list, ignoring the saved\n"
 	"                      position (unchanged records are still skipped)\n"
+	"  --sweep             --full, then make a tombstone of every record\n"
+	"                      of the source the whole list no longer holds:\n"
+	"                      how deletions at a source that keeps none\n"
+	"                      (deletedRecord no or transient) and records\n"
+	"                      leaving a harvested set are seen; only after\n"
+	"                      a complete list, never after an empty one\n"
 	"  --timeout SECS      a request that sends nothing for this long\n"
 	"                      fails (60)\n"
 	"  --retries N         retries of a failing request (4)\n"
@@ -163,6 +170,7 @@ enum {
 	O_DELAY,
 	O_ALL,
 	O_FULL,
+	O_SWEEP,
 	O_TIMEOUT,
 	O_RETRIES,
 	O_BACKOFF,
@@ -374,6 +382,7 @@ on_run_opt(void *ctx, int c, const char *arg)
 	switch (c) {
 	case O_ALL: x->all = 1; break;
 	case O_FULL: x->o.full = 1; break;
+	case O_SWEEP: x->o.sweep = 1; break;
 	case O_TIMEOUT:
 		if ((rc = cli_parse_uint(x->cmd, "--timeout", arg, 86400, &v)))
 			return rc;
@@ -452,15 +461,16 @@ result_json(const char *name, const struct oai_harvest_result *r, int rc)
 {
 	return json_pack(
 		"{s:s, s:b, s:I, s:s?, s:b, s:b, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:s?, s:s?, s:s?, s:f}",
+		"s:I, s:I, s:I, s:s?, s:s?, s:s?, s:f}",
 		"name", name, "complete", rc == 0, "run", (json_int_t)r->run,
 		"from", *r->from ? r->from : NULL, "resumed", r->resumed,
 		"restarted", r->restarted, "pages", (json_int_t)r->pages,
 		"records", (json_int_t)r->records, "added",
 		(json_int_t)r->added, "updated", (json_int_t)r->updated,
 		"unchanged", (json_int_t)r->unchanged, "deleted",
-		(json_int_t)r->deleted, "rejected", (json_int_t)r->rejected,
-		"next_from", *r->next_from ? r->next_from : NULL, "error",
+		(json_int_t)r->deleted, "swept", (json_int_t)r->swept,
+		"rejected", (json_int_t)r->rejected, "next_from",
+		*r->next_from ? r->next_from : NULL, "error",
 		rc < 0 ? r->error : NULL, "stopped_at",
 		rc < 0 && *r->stopped_at ? r->stopped_at : NULL, "seconds",
 		r->seconds);
@@ -483,6 +493,10 @@ print_result(const char *name, const struct oai_harvest_result *r, int rc,
 	       (unsigned long long)r->added, (unsigned long long)r->updated,
 	       (unsigned long long)r->unchanged, (unsigned long long)r->deleted,
 	       (unsigned long long)r->rejected);
+	if (r->swept)
+		printf("  %llu of the deleted were no longer in the whole "
+		       "list (--sweep)\n",
+		       (unsigned long long)r->swept);
 	if (rc == 0) {
 		printf("  %s%s; the next run asks from %s\n",
 		       r->resumed ? "resumed a stopped list, " : "",
@@ -535,6 +549,7 @@ run_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 		CLI_COMMON_LONG,
 		{ "all", no_argument, NULL, O_ALL },
 		{ "full", no_argument, NULL, O_FULL },
+		{ "sweep", no_argument, NULL, O_SWEEP },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "backoff", required_argument, NULL, O_BACKOFF },

@@ -1148,8 +1148,9 @@ oai_harvest_run(struct repo *r, const char *name,
 		goto out;
 	if ((rc = lock_repo(r, &lock, err)) < 0)
 		goto out;
-	/* The saved position (a run that stopped), unless --full. */
-	if (x.src.resume_token && !o->full) {
+	/* The saved position (a run that stopped), unless --full (a
+	 * sweep needs the whole list too). */
+	if (x.src.resume_token && !o->full && !o->sweep) {
 		if (!(token = strdup(x.src.resume_token))) {
 			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 			goto out;
@@ -1175,6 +1176,7 @@ oai_harvest_run(struct repo *r, const char *name,
 	so.warn = o->warn;
 	so.ctx = o->ctx;
 	so.batch = o->batch;
+	so.sweep = o->sweep;
 	if ((rc = hv_http_new(&x.http, &ho, err)) < 0 ||
 	    (rc = identify(&x, err)) < 0 ||
 	    (rc = metadata_formats(&x, err)) < 0)
@@ -1183,10 +1185,13 @@ oai_harvest_run(struct repo *r, const char *name,
 	if ((rc = hv_store_open(&x.store, r, &so, err)) < 0)
 		goto fail;
 	if (!token)
-		from_for(&x, o->full ? NULL : x.src.harvested_until);
+		from_for(&x,
+			 o->full || o->sweep ? NULL : x.src.harvested_until);
 	snprintf(res->from, sizeof(res->from), "%s", x.list_from);
 	rc = harvest_list(&x, token, err);
 	token = NULL;
+	if (rc == 0 && o->sweep)
+		rc = hv_store_sweep(x.store, &res->swept, err);
 	if (rc < 0)
 		goto fail;
 	if ((rc = finish_list(&x, err)) < 0)

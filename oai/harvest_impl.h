@@ -161,6 +161,7 @@ struct hv_store_opts {
 	const char *user;       /* agent of metadata versions */
 	const char *ns;         /* the format's metadataNamespace, for
 				   records whose root has none */
+	int sweep;              /* remember each identifier (hv_store_sweep) */
 	oai_harvest_warn_fn *warn;
 	void *ctx;
 };
@@ -180,6 +181,12 @@ int hv_store_record(struct hv_store *s, const struct hv_record *rec,
 		    struct vl_err *err);
 /* Stores the new records held back for the fast path. */
 int hv_store_flush(struct hv_store *s, struct vl_err *err);
+/* After a whole list (opts.sweep): every active record of the source
+ * whose identifier the list did not hold becomes a tombstone, as a
+ * deletion at the source would (counted in deleted and *swept).  An
+ * empty list sweeps nothing: it is more likely a fault of the source
+ * than the deletion of everything. */
+int hv_store_sweep(struct hv_store *s, uint64_t *swept, struct vl_err *err);
 const struct hv_counts *hv_store_counts(const struct hv_store *s);
 void hv_store_free(struct hv_store *s);
 

@@ -44,6 +44,8 @@ struct hv_store {
 	int cache_pages;        /* the connection's cache_size before */
 	int cache_set;
 	sqlite3_stmt *get, *put; /* the map's statements, kept for the run */
+	sqlite3_stmt *seen;      /* sweep: identifiers the list held */
+	uint64_t nseen;
 };
 
 struct mapping {
@@ -170,6 +172,19 @@ hv_store_open(struct hv_store **out, struct repo *r,
 	if (o->batch && (rc = hv_batch_open(&s->batch, r, o->batch,
 					    o->collection, err)) < 0)
 		goto fail;
+	if (o->sweep &&
+	    (sqlite3_exec(r->db,
+			  "CREATE TEMP TABLE IF NOT EXISTS hv_seen("
+			  " identifier TEXT PRIMARY KEY) WITHOUT ROWID;"
+			  "DELETE FROM temp.hv_seen;",
+			  NULL, NULL, NULL) != SQLITE_OK ||
+	     (rc = repo_prepare(r, &s->seen,
+				"INSERT OR IGNORE INTO temp.hv_seen"
+				" VALUES(?)",
+				err)) < 0)) {
+		rc = rc < 0 ? rc : repo_db_err(r->db, err, "catalog");
+		goto fail;
+	}
 	cache_grow(s);
 	*out = s;
 	return 0;
@@ -190,6 +205,7 @@ hv_store_free(struct hv_store *s)
 	}
 	sqlite3_finalize(s->get);
 	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->seen);
 	cache_restore(s);
 	hv_batch_free(s->batch);
 	md_schemas_free(s->schemas);
@@ -736,6 +752,15 @@ hv_store_record(struct hv_store *s, const struct hv_record *rec,
 	enum oai_gran g;
 	int rc;
 
+	if (s->seen && *rec->identifier) {
+		sqlite3_bind_text(s->seen, 1, rec->identifier, -1,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(s->seen);
+		sqlite3_reset(s->seen);
+		if (rc != SQLITE_DONE)
+			return repo_db_err(s->r->db, err, "catalog");
+		s->nseen++;
+	}
 	/* The same record twice before a batch was stored: store it. */
 	if (s->batch && *rec->identifier &&
 	    hv_batch_has(s->batch, NULL, rec->identifier) &&
@@ -774,4 +799,142 @@ hv_store_record(struct hv_store *s, const struct hv_record *rec,
 		return store_update(s, rec, &m, digest, err);
 	}
 	return store_fresh(s, rec, &m, digest, err);
+}
+
+/* ---- sweeping what a whole list no longer holds ---- */
+
+static const char *
+reason_for(char *buf, size_t n, struct hv_store *s, const char *identifier,
+	   const char *now)
+{
+	snprintf(buf, n,
+		 "no longer in the whole list of harvest source '%s' (%s)"
+		 " on %s: %s",
+		 s->o.source, s->o.base_url, now, identifier);
+	return buf;
+}
+
+struct gone {
+	char *identifier, *datestamp;
+	struct mapping m;
+};
+
+static void
+gone_free(struct gone *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].identifier);
+		free(v[i].datestamp);
+	}
+	free(v);
+}
+
+static char *
+col_strdup(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(v ? v : "");
+}
+
+/* The active records of the source the list did not hold; read whole
+ * before any is deleted (deleting changes the table being read). */
+static int
+find_gone(struct hv_store *s, struct gone **out, size_t *n, struct vl_err *err)
+{
+	struct gone *v = NULL, *nv;
+	size_t alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = repo_prepare(s->r, &st,
+			       "SELECT identifier, datestamp, object_id,"
+			       " digest FROM harvest_records WHERE"
+			       " source = ?1 AND status = 'active' AND"
+			       " object_id IS NOT NULL AND identifier NOT IN"
+			       " (SELECT identifier FROM temp.hv_seen)",
+			       err)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, s->o.source, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct gone *g;
+
+		if (*n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			if (!(nv = reallocarray(v, alloc, sizeof(*v))))
+				break;
+			v = nv;
+		}
+		g = &v[(*n)++];
+		memset(g, 0, sizeof(*g));
+		g->identifier = col_strdup(st, 0);
+		g->datestamp = col_strdup(st, 1);
+		g->m.found = 1;
+		snprintf(g->m.object_id, sizeof(g->m.object_id), "%s",
+			 sqlite3_column_text(st, 2));
+		snprintf(g->m.status, sizeof(g->m.status), "active");
+		snprintf(g->m.digest, sizeof(g->m.digest), "%s",
+			 sqlite3_column_text(st, 3)
+				 ? (const char *)sqlite3_column_text(st, 3)
+				 : "");
+		if (!g->identifier || !g->datestamp)
+			break;
+	}
+	rc = rc == SQLITE_DONE  ? 0
+	     : rc == SQLITE_ROW ? vl_err_set(err, VL_E_NOMEM, "out of memory")
+				: repo_db_err(s->r->db, err, "catalog");
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		gone_free(v, *n);
+		*n = 0;
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+hv_store_sweep(struct hv_store *s, uint64_t *swept, struct vl_err *err)
+{
+	char reason[1024], now[VL_TIME_LEN];
+	struct gone *v;
+	size_t n, i;
+	int rc;
+
+	*swept = 0;
+	if ((rc = hv_store_flush(s, err)) < 0)
+		return rc;
+	if (!s->nseen) {
+		say(s, OAI_HARVEST_WARNING,
+		    "%s: the whole list held no record; nothing swept",
+		    s->o.source);
+		return 0;
+	}
+	if ((rc = find_gone(s, &v, &n, err)) < 0)
+		return rc;
+	vl_time_now(now);
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = ing_delete(s->r, v[i].m.object_id,
+				reason_for(reason, sizeof(reason), s,
+					   v[i].identifier, now),
+				0, err);
+		if (rc == VL_E_NOTFOUND) { /* already a tombstone here */
+			vl_err_clear(err);
+			rc = 0;
+		} else if (rc == 0) {
+			s->n.deleted++;
+			(*swept)++;
+		}
+		if (rc == 0)
+			rc = map_put(s, v[i].identifier, v[i].m.object_id,
+				     v[i].datestamp,
+				     v[i].m.digest[0] ? v[i].m.digest : NULL,
+				     "deleted", NULL, err);
+	}
+	gone_free(v, n);
+	return rc;
 }

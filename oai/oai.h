@@ -349,6 +349,8 @@ struct oai_harvest_opts {
 	int delay_ms;          /* pause between requests; -1: the source's */
 	uint64_t max_response; /* decoded bytes per response (64 MiB) */
 	int full;              /* ignore the saved position: whole list */
+	int sweep;             /* full, then tombstone every record of the
+				  source the whole list no longer holds */
 	unsigned batch;        /* new records stored per transaction, each
 				  still its own bag (200); 0: one
 				  ing_ingest per record */
@@ -369,7 +371,8 @@ struct oai_harvest_result {
 	int restarted;          /* a token was refused: list asked again */
 	uint64_t pages, records;
 	uint64_t added, updated, unchanged, deleted, rejected;
-	int complete;                /* the list was harvested to its end */
+	uint64_t swept; /* of deleted: missing from the whole list (sweep) */
+	int complete;   /* the list was harvested to its end */
 	char next_from[VL_TIME_LEN]; /* from= of the next run */
 	char error[512];      /* why the run stopped ("" when complete) */
 	char stopped_at[512]; /* the request that failed */

@@ -24,7 +24,9 @@
  *   slow     ListRecords answers after 3 seconds
  *   dtd      ListRecords declares an entity in a DTD (XXE/billion laughs)
  *   huge     ListRecords is a 2 MiB response
- *   nodel    like ok, but Identify says deletedRecord "no"
+ *   nodel    like ok, but Identify says deletedRecord "no"; once the
+ *            file "shrunk" exists r5 is gone from page 2 without a
+ *            trace, once "emptied" exists the list is noRecordsMatch
  *
  * Exits on SIGTERM or after 120 s, so a test can never leave it behind.
  * Built by the test itself with libmicrohttpd.
@@ -141,10 +143,11 @@ page1(struct out *o, const char *token)
 }
 
 static void
-page2(struct out *o)
+page2(struct out *o, int shrunk)
 {
 	put(o, "<ListRecords>");
-	record(o, 5, "<dc:title>Record five</dc:title>", NULL);
+	if (!shrunk)
+		record(o, 5, "<dc:title>Record five</dc:title>", NULL);
 	put(o, "<record><header status=\"deleted\"><identifier>"
 	       "oai:bad.example.org:r6</identifier><datestamp>2024-01-06"
 	       "</datestamp></header></record>\n"
@@ -245,7 +248,8 @@ list_records(struct MHD_Connection *c, const char *mode, const char *token,
 			       "</dc:description>",
 			       NULL);
 		put(o, "</ListRecords>");
-	} else if (!token && from) {
+	} else if ((!token && from) ||
+		   (!strcmp(mode, "nodel") && access("emptied", F_OK) == 0)) {
 		oai_error(o, "noRecordsMatch", "nothing new");
 	} else if (!token) {
 		page1(o, !strcmp(mode, "expire") ? (fixed ? "e2" : "e1")
@@ -264,7 +268,7 @@ list_records(struct MHD_Connection *c, const char *mode, const char *token,
 		put(o, "<ListRecords><record><header><identifier>oai:x:9"
 		       "</identifier>&bogus;<datestamp>2024</header>");
 	} else if (!strcmp(token, "p2") || !strcmp(token, "e2")) {
-		page2(o);
+		page2(o, !strcmp(mode, "nodel") && access("shrunk", F_OK) == 0);
 	} else {
 		oai_error(o, "badResumptionToken", "unknown token");
 	}

@@ -70,6 +70,23 @@ harvest nodel
 expect_err "a source keeping no deletions is pointed out" "deletedRecord 'no'"
 harvest nodel --full
 check "once" test "$(grep -c "deletedRecord 'no'" "$ERR")" = 0
+# A record gone from the source without a trace: only a whole list can
+# tell, and --sweep acts on it.
+touch shrunk
+harvest nodel
+expect_json "an incremental run cannot see a vanished record" '.sources[0].deleted' 0
+harvest nodel --sweep
+expect_rc "a sweep of the whole list succeeds" 1
+expect_json "it tombstones the record no longer listed" '.sources[0].swept' 1
+expect_json "counted as deleted" '.sources[0].deleted' 1
+check "r5 is a tombstone with the reason" test "$(q "SELECT status || ' ' || (delete_reason LIKE '%no longer in the whole list%') FROM objects WHERE id = 'nodel-r5'")" = "deleted 1"
+check "the others stay" test "$(q "SELECT count(*) FROM objects WHERE id LIKE 'nodel-%' AND status = 'active'")" = 3
+touch emptied
+harvest nodel --sweep
+expect_json "an empty whole list sweeps nothing" '.sources[0].swept' 0
+expect_err "and says so" "held no record; nothing swept"
+check "nothing more was deleted" test "$(q "SELECT count(*) FROM objects WHERE id LIKE 'nodel-%' AND status = 'active'")" = 3
+rm -f shrunk emptied
 
 # ---- invalid XML on page 2, then fixed ----
 harvest badxml
