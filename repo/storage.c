@@ -155,26 +155,54 @@ random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
+/*
+ * A new locked directory under .staging: ROOT = .staging/PREFIX.RANDOM,
+ * created after its lock ROOT.lock, which is made under a temporary name,
+ * locked, then renamed into place (so a visible lock is always held).
+ * Sets *root, *lock (malloc'd) and *lock_fd even on failure, for the
+ * caller's cleanup.
+ */
 static int
-take_lock(struct repo_stage *s, const char *staging, const char *name,
-	  struct vl_err *err)
+locked_dir(struct repo *r, const char *prefix, char **root, char **lock,
+	   int *lock_fd, struct vl_err *err)
 {
-	struct vl_buf tmp = VL_BUF_INIT;
-	int rc = 0;
+	struct vl_buf staging = VL_BUF_INIT, tmp = VL_BUF_INIT;
+	char rnd[33];
+	int rc;
 
-	vl_buf_addf(&tmp, "%s/%s.lock.tmp", staging, name);
-	s->lock_fd =
-		open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (s->lock_fd < 0) {
+	*root = *lock = NULL;
+	*lock_fd = -1;
+	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
+	if ((rc = vl_mkdirs(staging.buf, 0755, err)) < 0)
+		goto out;
+	if (random_hex(rnd, 8) < 0) {
+		rc = vl_err_set(err, VL_E_IO, "no random bytes");
+		goto out;
+	}
+	vl_buf_addf(&tmp, "%s/%s.%s", staging.buf, prefix, rnd);
+	*root = strdup(tmp.buf);
+	vl_buf_adds(&tmp, ".lock");
+	*lock = strdup(tmp.buf);
+	vl_buf_adds(&tmp, ".tmp");
+	if (!*root || !*lock) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*lock_fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*lock_fd < 0) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'", tmp.buf);
 		goto out;
 	}
-	if (flock(s->lock_fd, LOCK_EX) < 0 || rename(tmp.buf, s->lock) < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot lock stage '%s'",
-				s->lock);
+	if (flock(*lock_fd, LOCK_EX) < 0 || rename(tmp.buf, *lock) < 0) {
+		rc = vl_err_sys(err, VL_E_IO, "cannot lock stage '%s'", *lock);
 		unlink(tmp.buf);
+		goto out;
 	}
+	if (mkdir(*root, 0755) < 0)
+		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
+				*root);
 out:
+	vl_buf_release(&staging);
 	vl_buf_release(&tmp);
 	return rc;
 }
@@ -256,56 +284,35 @@ int
 repo_stage_new(struct repo *r, const char *object_id, enum repo_stage_mode mode,
 	       struct repo_stage **out, struct vl_err *err)
 {
-	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT;
+	struct vl_buf path = VL_BUF_INIT;
 	struct repo_stage *s;
-	char rnd[33];
-	const char *name;
 	int rc;
 
 	*out = NULL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	s->repo = r;
-	s->lock_fd = -1;
 	s->mode = mode;
-	s->key = repo_store_key(object_id);
-	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
-	if ((rc = vl_mkdirs(staging.buf, 0755, err)) < 0)
-		goto fail;
-	if (random_hex(rnd, 8) < 0) {
-		rc = vl_err_set(err, VL_E_IO, "no random bytes");
-		goto fail;
-	}
-	name = strrchr(s->key, '/') + 1;
-	vl_buf_addf(&path, "%s/%s.%s", staging.buf, name, rnd);
-	s->root = strdup(path.buf);
-	vl_buf_adds(&path, "/object");
-	s->dir = strdup(path.buf);
-	vl_buf_reset(&path);
-	vl_buf_addf(&path, "%s.lock", s->root ? s->root : "");
-	s->lock = vl_buf_detach(&path, NULL);
-	vl_buf_addf(&path, "%s.%s", name, rnd);
-	if (!s->root || !s->dir || !s->lock) {
+	if (!(s->key = repo_store_key(object_id))) {
+		s->lock_fd = -1;
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = take_lock(s, staging.buf, path.buf, err)) < 0)
+	rc = locked_dir(r, strrchr(s->key, '/') + 1, &s->root, &s->lock,
+			&s->lock_fd, err);
+	if (rc < 0)
 		goto fail;
-	if (mkdir(s->root, 0755) < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
-				s->root);
+	vl_buf_addf(&path, "%s/object", s->root);
+	if (!(s->dir = vl_buf_detach(&path, NULL))) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = populate(s, object_id, err)) < 0)
 		goto fail;
 	*out = s;
-	rc = 0;
-	goto out;
+	return 0;
 fail:
 	repo_stage_abort(s);
-out:
-	vl_buf_release(&staging);
-	vl_buf_release(&path);
 	return rc;
 }
 
@@ -313,53 +320,20 @@ int
 repo_stage_group_new(struct repo *r, struct repo_stage_group **out,
 		     struct vl_err *err)
 {
-	struct vl_buf staging = VL_BUF_INIT, path = VL_BUF_INIT;
 	struct repo_stage_group *g;
-	struct repo_stage tmp = { .lock_fd = -1 };
-	char rnd[33];
 	int rc;
 
 	*out = NULL;
 	if (!(g = calloc(1, sizeof(*g))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	g->repo = r;
-	g->lock_fd = -1;
-	vl_buf_addf(&staging, "%s/.staging", r->cfg.storage_root);
-	if ((rc = vl_mkdirs(staging.buf, 0755, err)) < 0)
-		goto fail;
-	if (random_hex(rnd, 8) < 0) {
-		rc = vl_err_set(err, VL_E_IO, "no random bytes");
-		goto fail;
-	}
-	vl_buf_addf(&path, "%s/group.%s", staging.buf, rnd);
-	g->root = strdup(path.buf);
-	vl_buf_adds(&path, ".lock");
-	g->lock = vl_buf_detach(&path, NULL);
-	if (!g->root || !g->lock) {
-		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	/* take_lock() works on a stage; lend it this group's lock. */
-	tmp.lock = g->lock;
-	vl_buf_addf(&path, "group.%s", rnd);
-	rc = take_lock(&tmp, staging.buf, path.buf, err);
-	g->lock_fd = tmp.lock_fd;
-	if (rc < 0)
-		goto fail;
-	if (mkdir(g->root, 0755) < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot create stage '%s'",
-				g->root);
-		goto fail;
+	if ((rc = locked_dir(r, "group", &g->root, &g->lock, &g->lock_fd,
+			     err)) < 0) {
+		repo_stage_group_free(g);
+		return rc;
 	}
 	*out = g;
-	rc = 0;
-	goto out;
-fail:
-	repo_stage_group_free(g);
-out:
-	vl_buf_release(&staging);
-	vl_buf_release(&path);
-	return rc;
+	return 0;
 }
 
 void

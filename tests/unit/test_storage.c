@@ -401,11 +401,30 @@ die_after_store(struct repo *r, const char *id, enum repo_stage_mode mode,
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* After cleaning: k1 (never recorded) is gone, k2 (recorded) stays, k3
+ * (an update never recorded) holds its old content again. */
+static void
+assert_recovered(struct fixture *f, int cleaned, char *k1, char *k2, char *k3)
+{
+	struct vl_err err = { 0 };
+	char *text;
+
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err),
+			 cleaned);
+	assert_false(repo_store_exists(f->r, k1));
+	assert_true(repo_store_exists(f->r, k2));
+	text = read_stored(f->r, k3, "bagit.txt");
+	assert_string_equal(text, "BagIt-Version: 1.0\n");
+	free(text);
+	free(k1);
+	free(k2);
+	free(k3);
+}
+
 static void
 test_clean_undoes_stores_the_catalog_never_recorded(void **state)
 {
 	struct fixture *f = *state;
-	struct vl_err err = { 0 };
 	char *k1 = repo_store_key("lost"), *k2 = repo_store_key("kept");
 	char *k3 = repo_store_key("upd");
 	char sql[512];
@@ -426,15 +445,7 @@ test_clean_undoes_stores_the_catalog_never_recorded(void **state)
 	text = read_stored(f->r, k3, "bagit.txt");
 	assert_string_equal(text, "new\n");
 	free(text);
-	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 3);
-	assert_false(repo_store_exists(f->r, k1));
-	assert_true(repo_store_exists(f->r, k2));
-	text = read_stored(f->r, k3, "bagit.txt");
-	assert_string_equal(text, "BagIt-Version: 1.0\n");
-	free(text);
-	free(k1);
-	free(k2);
-	free(k3);
+	assert_recovered(f, 3, k1, k2, k3);
 }
 
 /* A group: its stages share one directory, lock and marker.  A child
@@ -445,10 +456,9 @@ static void
 test_group_stores_together_and_cleaning_undoes_each(void **state)
 {
 	struct fixture *f = *state;
-	struct vl_err err = { 0 };
 	char *k1 = repo_store_key("g-lost"), *k2 = repo_store_key("g-kept");
 	char *k3 = repo_store_key("g-upd");
-	char sql[512], *text;
+	char sql[512];
 	int status;
 	pid_t pid;
 
@@ -492,15 +502,7 @@ test_group_stores_together_and_cleaning_undoes_each(void **state)
 	assert_int_equal(sqlite3_exec(f->r->db, sql, NULL, NULL, NULL),
 			 SQLITE_OK);
 	/* One group: one lock, one directory. */
-	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 1);
-	assert_false(repo_store_exists(f->r, k1));
-	assert_true(repo_store_exists(f->r, k2));
-	text = read_stored(f->r, k3, "bagit.txt");
-	assert_string_equal(text, "BagIt-Version: 1.0\n");
-	free(text);
-	free(k1);
-	free(k2);
-	free(k3);
+	assert_recovered(f, 1, k1, k2, k3);
 }
 
 /* In a live group, a finished stage leaves nothing behind and an
