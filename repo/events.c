@@ -140,17 +140,27 @@ event_hash(char out[65], const char *const fields[11])
 	return 0;
 }
 
+/* A statement of the event log, prepared once per connection; the
+ * caller resets it after use. */
+static int
+cached(struct repo *r, sqlite3_stmt **st, const char *sql, struct vl_err *err)
+{
+	if (*st)
+		return 0;
+	return repo_prepare(r, st, sql, err);
+}
+
 static int
 last_hash(struct repo *r, char out[65], struct vl_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = repo_prepare(r, &st,
-			       "SELECT hash FROM events ORDER BY seq"
-			       " DESC LIMIT 1",
-			       err)) < 0)
+	if ((rc = cached(r, &r->ev_last,
+			 "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+			 err)) < 0)
 		return rc;
+	st = r->ev_last;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		snprintf(out, 65, "%s", sqlite3_column_text(st, 0));
@@ -159,7 +169,7 @@ last_hash(struct repo *r, char out[65], struct vl_err *err)
 	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		     ? 0
 		     : repo_db_err(r->db, err, "event log");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -191,20 +201,22 @@ insert_event(struct repo *r, const struct repo_event *ev, char uuid[37],
 	fields[10] = current_user();
 	if (event_hash(hash, fields) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "cannot hash event");
-	if ((rc = repo_prepare(r, &st,
-			       "INSERT INTO events(prev_hash, uuid, object_id,"
-			       " file_path, type, datetime, outcome, detail,"
-			       " outcome_detail, agent, agent_user, hash)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-			       err)) < 0)
+	if ((rc = cached(r, &r->ev_insert,
+			 "INSERT INTO events(prev_hash, uuid, object_id,"
+			 " file_path, type, datetime, outcome, detail,"
+			 " outcome_detail, agent, agent_user, hash)"
+			 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+			 err)) < 0)
 		return rc;
+	st = r->ev_insert;
 	for (i = 0; i < 11; i++)
 		sqlite3_bind_text(st, i + 1, fields[i], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, hash, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE
 		     ? 0
 		     : repo_db_err(r->db, err, "event log");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 

@@ -217,6 +217,8 @@ repo_close(struct repo *r)
 {
 	if (!r)
 		return;
+	sqlite3_finalize(r->ev_last);
+	sqlite3_finalize(r->ev_insert);
 	if (r->db)
 		sqlite3_close(r->db);
 	repo_config_release(&r->cfg);

@@ -41,6 +41,9 @@ struct repo {
 	char *path; /* absolute repository directory */
 	struct repo_config cfg;
 	sqlite3 *db;
+	/* The event log's statements, prepared on first use (events.c) and
+	 * finalized by repo_close(): an ingest or audit adds many events. */
+	sqlite3_stmt *ev_last, *ev_insert;
 };
 
 /* Options for repo_init(); NULL fields take defaults. */
