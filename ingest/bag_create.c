@@ -286,7 +286,9 @@ struct cctx {
 	int srcfd; /* source tree (the bag root when in place) */
 	int bagfd; /* the bag being built */
 	int in_place;
-	int prescan; /* in place: only check, do not submit */
+	int prescan;            /* in place: only check, do not submit */
+	const char *root;       /* the bag being built, by path */
+	enum bag_format format; /* what it will be serialized as */
 	struct fix_engine *eng;
 	struct writer w;
 	struct vl_buf rel, dest;
@@ -466,6 +468,26 @@ warn(struct cctx *c, const char *rel, const char *msg)
 		c->o->warn(c->o->ctx, rel, msg);
 }
 
+/* Warnings that leave the file in the bag (RFC 8493 6.1.2, and a bag
+ * bagged again): said once, on the walk that submits. */
+static void
+warn_portable(struct cctx *c, const char *name, const char *rel, int regular)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	const char *why;
+
+	if (c->prescan || !c->o->warn)
+		return;
+	if ((why = bag_windows_unsafe(name)))
+		c->o->warn(c->o->ctx, rel, why);
+	vl_buf_addf(&p, "data/%s", rel);
+	if (regular && bag_nested_bag(p.buf))
+		c->o->warn(c->o->ctx, rel,
+			   "a bag inside the payload; validating this bag "
+			   "checks it as payload only");
+	vl_buf_release(&p);
+}
+
 static int walk_src(struct cctx *c, int dirfd);
 
 static int
@@ -601,6 +623,7 @@ walk_src(struct cctx *c, int dirfd)
 			rc = failf(c, VL_E_IO, "cannot stat '%s'", c->rel.buf);
 			break;
 		}
+		warn_portable(c, names[i], c->rel.buf, S_ISREG(st.st_mode));
 		if (S_ISDIR(st.st_mode))
 			rc = enter_dir(c, dirfd, names[i], c->rel.buf, 0);
 		else if (S_ISREG(st.st_mode))
@@ -646,6 +669,11 @@ write_info(struct cctx *c, struct vl_err *err)
 	if (rc == 0 && !bag_info_get(&bi, "Bag-Software-Agent"))
 		rc = bag_info_add(&bi, "Bag-Software-Agent",
 				  "vellum " VELLUM_VERSION, err);
+	/* BagIt Profiles 1.3: a bag names the profile it conforms to. */
+	if (rc == 0 && c->o->profile && bag_profile_id(c->o->profile) &&
+	    !bag_info_get(&bi, "BagIt-Profile-Identifier"))
+		rc = bag_info_add(&bi, "BagIt-Profile-Identifier",
+				  bag_profile_id(c->o->profile), err);
 	/* Computed, whatever was given: they must describe this payload. */
 	if (rc == 0)
 		rc = bag_info_set(&bi, "Payload-Oxum", oxum, err);
@@ -658,6 +686,55 @@ write_info(struct cctx *c, struct vl_err *err)
 				 err);
 	vl_buf_release(&out);
 	bag_info_release(&bi);
+	return rc;
+}
+
+/* --profile: the finished bag, before it appears, is checked for
+ * completeness and against every rule of the profile (the digests were
+ * just computed from the bytes written, so they are not read again).
+ * Each broken rule is handed to the warn callback; any refuses the bag. */
+static int
+check_profile(struct cctx *c, struct vl_err *err)
+{
+	struct bag_validate_opts vo = { 0 };
+	struct bag_report rep;
+	const struct bag_problem *first = NULL;
+	size_t i;
+	int rc;
+
+	bag_report_init(&rep);
+	vo.mode = BAG_COMPLETE;
+	vo.profile = c->o->profile;
+	rc = bag_validate_dir_as(c->root, &vo, c->format, &rep, err);
+	for (i = 0; rc == 0 && i < rep.n; i++) {
+		const struct bag_problem *p = &rep.v[i];
+		struct vl_buf m = VL_BUF_INIT;
+
+		if (p->severity != BAG_ERROR)
+			continue;
+		if (!first)
+			first = p;
+		if (c->o->warn) {
+			vl_buf_addf(&m, "profile: %s [%s]", p->message,
+				    p->rule);
+			c->o->warn(c->o->ctx, p->path ? p->path : ".", m.buf);
+		}
+		vl_buf_release(&m);
+	}
+	if (rc == 0 && rep.errors) {
+		const char *id = bag_profile_id(c->o->profile);
+
+		rc = vl_err_set(err, VL_E_CHECK,
+				"the bag would not satisfy the profile '%s' "
+				"(%zu problem%s; first: %s%s%s); it was not "
+				"made",
+				id ? id : "without identifier", rep.errors,
+				rep.errors == 1 ? "" : "s",
+				first && first->path ? first->path : "",
+				first && first->path ? ": " : "",
+				first ? first->message : "see the warnings");
+	}
+	bag_report_release(&rep);
 	return rc;
 }
 
@@ -701,9 +778,10 @@ build(struct cctx *c, struct vl_err *err)
 		return rc;
 	if ((rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
 			      sizeof(bagit_txt) - 1, err)) < 0 ||
-	    (rc = write_info(c, err)) < 0)
+	    (rc = write_info(c, err)) < 0 ||
+	    (rc = bag_tagmanifests_at(c->bagfd, c->algs, err)) < 0)
 		return rc;
-	return bag_tagmanifests_at(c->bagfd, c->algs, err);
+	return c->o->profile ? check_profile(c, err) : 0;
 fail:
 	fix_engine_free(c->eng);
 	c->eng = NULL;
@@ -783,6 +861,7 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 				dest);
 		goto out;
 	}
+	c->root = stage;
 	c->bagfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->bagfd < 0 || mkdirat(c->bagfd, "data", 0755) < 0) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s/data'", stage);
@@ -893,6 +972,7 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 	in_data = 1;
 	/* 3. Hash data/ and write the tag files. */
 	c->bagfd = c->srcfd;
+	c->root = src;
 	if ((rc = build(c, err)) < 0)
 		goto undo;
 	/* The payload was only renamed: syncing the two directories makes
@@ -944,9 +1024,10 @@ out:
 	return rc;
 }
 
-int
-bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
-	   struct bag_summary *sum, struct vl_err *err)
+/* bag_create() of a bag that will be serialized as format. */
+static int
+create(const char *src, const char *dest, const struct bag_create_opts *o,
+       enum bag_format format, struct bag_summary *sum, struct vl_err *err)
 {
 	struct cctx c;
 	int rc;
@@ -954,6 +1035,7 @@ bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
 	memset(&c, 0, sizeof(c));
 	c.src = src;
 	c.o = o;
+	c.format = format;
 	c.algs = o->algs ? o->algs : FIX_ALG_BIT(FIX_SHA512);
 	c.bagfd = -1;
 	c.in_place = dest == NULL;
@@ -982,6 +1064,13 @@ out:
 	vl_buf_release(&c.dest);
 	pthread_mutex_destroy(&c.mu);
 	return rc;
+}
+
+int
+bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
+	   struct bag_summary *sum, struct vl_err *err)
+{
+	return create(src, dest, o, BAG_FMT_NONE, sum, err);
 }
 
 int
@@ -1031,7 +1120,8 @@ bag_create_archive(const char *src, const char *archive, int format,
 		goto out;
 	}
 	vl_buf_addf(&bag, "%s/%s", tmp, stem);
-	if ((rc = bag_create(src, bag.buf, o, sum, err)) == 0 &&
+	if ((rc = create(src, bag.buf, o, (enum bag_format)format, sum, err)) ==
+		    0 &&
 	    (rc = bag_pack(bag.buf, arc.buf, format, stem, err)) == 0)
 		*made = vl_buf_detach(&arc, NULL);
 out:
