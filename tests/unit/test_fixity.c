@@ -613,8 +613,7 @@ read_with_hook(const char *path, struct reads *r)
 	o.done = reads_done;
 	o.ctx = r;
 	assert_int_equal(fix_engine_new(&r->e, &o, &err), 0);
-	assert_int_equal(fix_engine_submit(r->e, path, NULL, 0, NULL, &err),
-			 0);
+	assert_int_equal(fix_engine_submit(r->e, path, NULL, 0, NULL, &err), 0);
 	assert_int_equal(fix_engine_finish(r->e, &err), 0);
 	fix_engine_free(r->e);
 }
