@@ -645,40 +645,52 @@ out:
 	return c->failed ? -1 : rc;
 }
 
+/* The bag-info elements the bag gets: the given ones in order, then
+ * what is computed (Payload-Oxum and Bag-Size from the payload hashed
+ * so far). */
 static int
-write_info(struct cctx *c, struct vl_err *err)
+fill_info(struct cctx *c, struct bag_info *bi, struct vl_err *err)
 {
-	struct bag_info bi;
-	struct vl_buf out = VL_BUF_INIT;
 	char date[VL_TIME_LEN], oxum[48], size[32];
 	size_t i;
 	int rc = 0;
 
-	bag_info_init(&bi);
 	if (c->o->info)
 		for (i = 0; i < c->o->info->n && rc == 0; i++)
-			rc = bag_info_add(&bi, c->o->info->v[i].label,
+			rc = bag_info_add(bi, c->o->info->v[i].label,
 					  c->o->info->v[i].value, err);
 	vl_time_now(date);
 	date[10] = '\0';
 	snprintf(oxum, sizeof(oxum), "%llu.%llu", (unsigned long long)c->bytes,
 		 (unsigned long long)c->files);
 	bag_human_size(size, sizeof(size), c->bytes);
-	if (rc == 0 && !bag_info_get(&bi, "Bagging-Date"))
-		rc = bag_info_add(&bi, "Bagging-Date", date, err);
-	if (rc == 0 && !bag_info_get(&bi, "Bag-Software-Agent"))
-		rc = bag_info_add(&bi, "Bag-Software-Agent",
+	if (rc == 0 && !bag_info_get(bi, "Bagging-Date"))
+		rc = bag_info_add(bi, "Bagging-Date", date, err);
+	if (rc == 0 && !bag_info_get(bi, "Bag-Software-Agent"))
+		rc = bag_info_add(bi, "Bag-Software-Agent",
 				  "vellum " VELLUM_VERSION, err);
 	/* BagIt Profiles 1.3: a bag names the profile it conforms to. */
 	if (rc == 0 && c->o->profile && bag_profile_id(c->o->profile) &&
-	    !bag_info_get(&bi, "BagIt-Profile-Identifier"))
-		rc = bag_info_add(&bi, "BagIt-Profile-Identifier",
+	    !bag_info_get(bi, "BagIt-Profile-Identifier"))
+		rc = bag_info_add(bi, "BagIt-Profile-Identifier",
 				  bag_profile_id(c->o->profile), err);
 	/* Computed, whatever was given: they must describe this payload. */
 	if (rc == 0)
-		rc = bag_info_set(&bi, "Payload-Oxum", oxum, err);
+		rc = bag_info_set(bi, "Payload-Oxum", oxum, err);
 	if (rc == 0)
-		rc = bag_info_set(&bi, "Bag-Size", size, err);
+		rc = bag_info_set(bi, "Bag-Size", size, err);
+	return rc;
+}
+
+static int
+write_info(struct cctx *c, struct vl_err *err)
+{
+	struct bag_info bi;
+	struct vl_buf out = VL_BUF_INIT;
+	int rc;
+
+	bag_info_init(&bi);
+	rc = fill_info(c, &bi, err);
 	if (rc == 0 && bag_info_format(&out, &bi) < 0)
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 	if (rc == 0)
@@ -686,6 +698,85 @@ write_info(struct cctx *c, struct vl_err *err)
 				 err);
 	vl_buf_release(&out);
 	bag_info_release(&bi);
+	return rc;
+}
+
+/* Hands each profile error of rep to the warn callback and refuses the
+ * bag if there was any (payload rules left out when skip_payload: the
+ * payload is not known yet). */
+static int
+refuse_profile(struct cctx *c, const struct bag_report *rep, int skip_payload,
+	       struct vl_err *err)
+{
+	const struct bag_problem *first = NULL;
+	const char *id = bag_profile_id(c->o->profile);
+	size_t i, n = 0;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct bag_problem *p = &rep->v[i];
+		struct vl_buf m = VL_BUF_INIT;
+
+		if (p->severity != BAG_ERROR ||
+		    (skip_payload &&
+		     (!strncmp(p->code, "profile-payload", 15) ||
+		      !strcmp(p->code, "profile-data-empty"))))
+			continue;
+		if (!first)
+			first = p;
+		n++;
+		if (c->o->warn) {
+			vl_buf_addf(&m, "profile: %s [%s]", p->message,
+				    p->rule);
+			c->o->warn(c->o->ctx, p->path ? p->path : ".", m.buf);
+		}
+		vl_buf_release(&m);
+	}
+	if (!n)
+		return 0;
+	return vl_err_set(err, VL_E_CHECK,
+			  "the bag would not satisfy the profile '%s' (%zu "
+			  "problem%s; first: %s%s%s); it was not made",
+			  id ? id : "without identifier", n, n == 1 ? "" : "s",
+			  first->path ? first->path : "",
+			  first->path ? ": " : "", first->message);
+}
+
+/* --profile, before a byte is read: the tag files, manifests, bag-info,
+ * version and serialization about to be written, against the profile,
+ * so a bag that cannot conform is refused without hashing anything.
+ * The payload rules wait for the finished bag (check_profile). */
+static int
+preflight_profile(struct cctx *c, struct vl_err *err)
+{
+	struct bag_report rep;
+	struct bag b;
+	char name[64];
+	int a, rc;
+
+	bag_report_init(&rep);
+	bag_init(&b, "bag", &rep);
+	snprintf(rep.version_str, sizeof(rep.version_str), "1.0");
+	b.have_decl = b.have_info = b.has_data_dir = 1;
+	b.info_name = "bag-info.txt";
+	rc = fill_info(c, &b.info, err);
+	bag_note_root_file(&b, "bagit.txt");
+	bag_note_root_file(&b, "bag-info.txt");
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		if (!(c->algs & FIX_ALG_BIT(a)))
+			continue;
+		snprintf(name, sizeof(name), "manifest-%s.txt",
+			 fix_alg_name(a));
+		bag_note_root_file(&b, name);
+		snprintf(name, sizeof(name), "tagmanifest-%s.txt",
+			 fix_alg_name(a));
+		bag_note_root_file(&b, name);
+	}
+	if (rc == 0) {
+		bag_profile_check(&b, c->o->profile, c->format);
+		rc = refuse_profile(c, &rep, 1, err);
+	}
+	bag_release(&b);
+	bag_report_release(&rep);
 	return rc;
 }
 
@@ -698,42 +789,14 @@ check_profile(struct cctx *c, struct vl_err *err)
 {
 	struct bag_validate_opts vo = { 0 };
 	struct bag_report rep;
-	const struct bag_problem *first = NULL;
-	size_t i;
 	int rc;
 
 	bag_report_init(&rep);
 	vo.mode = BAG_COMPLETE;
 	vo.profile = c->o->profile;
 	rc = bag_validate_dir_as(c->root, &vo, c->format, &rep, err);
-	for (i = 0; rc == 0 && i < rep.n; i++) {
-		const struct bag_problem *p = &rep.v[i];
-		struct vl_buf m = VL_BUF_INIT;
-
-		if (p->severity != BAG_ERROR)
-			continue;
-		if (!first)
-			first = p;
-		if (c->o->warn) {
-			vl_buf_addf(&m, "profile: %s [%s]", p->message,
-				    p->rule);
-			c->o->warn(c->o->ctx, p->path ? p->path : ".", m.buf);
-		}
-		vl_buf_release(&m);
-	}
-	if (rc == 0 && rep.errors) {
-		const char *id = bag_profile_id(c->o->profile);
-
-		rc = vl_err_set(err, VL_E_CHECK,
-				"the bag would not satisfy the profile '%s' "
-				"(%zu problem%s; first: %s%s%s); it was not "
-				"made",
-				id ? id : "without identifier", rep.errors,
-				rep.errors == 1 ? "" : "s",
-				first && first->path ? first->path : "",
-				first && first->path ? ": " : "",
-				first ? first->message : "see the warnings");
-	}
+	if (rc == 0)
+		rc = refuse_profile(c, &rep, 0, err);
 	bag_report_release(&rep);
 	return rc;
 }
@@ -1048,6 +1111,8 @@ create(const char *src, const char *dest, const struct bag_create_opts *o,
 				"cannot open '%s'", src);
 		goto out;
 	}
+	if (o->profile && (rc = preflight_profile(&c, err)) < 0)
+		goto out;
 	rc = dest ? create_into(&c, dest, err) : create_in_place(&c, src, err);
 	if (rc == 0 && sum) {
 		sum->files = c.files;

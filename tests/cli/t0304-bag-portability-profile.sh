@@ -80,6 +80,28 @@ expect_rc "in place, refused" 1
 check "source restored" test -f p/a.txt
 check "no data/ left" test ! -e p/data
 check "no tag files left" sh -c '! ls p | grep -q -e bagit.txt -e manifest'
+# Payload rules can only be checked on the finished bag: refused after
+# hashing, with nothing left behind either way.
+cat >payload.json <<'JSON'
+{ "BagIt-Profile-Info": { "BagIt-Profile-Identifier": "https://example.org/pl.json" },
+  "Payload-Files-Required": ["data/required.txt"],
+  "Payload-Files-Allowed": ["data/*.txt"] }
+JSON
+printf 'y' >p/b.bin
+run bag create --profile payload.json -a sha256 p plbag
+expect_rc "a payload breaking the profile is refused" 1
+expect_err "the missing payload file is named" "'data/required.txt': profile: the profile requires this payload file"
+expect_err "the payload file not allowed is named" "'data/b.bin': profile: the profile does not allow this payload file"
+check "no bag made" sh -c '! ls -d plbag* 2>/dev/null | grep -q .'
+run bag create --profile payload.json -a sha256 p
+expect_rc "in place, refused after hashing" 1
+check "source restored after hashing" test -f p/b.bin
+check "no data/ left after hashing" test ! -e p/data
+check "no tag files left after hashing" sh -c '! ls p | grep -q -e bagit.txt -e manifest'
+rm p/b.bin
+printf 'r' >p/required.txt
+run bag create --profile payload.json -a sha256 p plbag
+expect_rc "a conforming payload is bagged" 0
 run bag create --profile /nonexistent p pbag2
 expect_rc "an unreadable profile exits 3" 3
 
