@@ -25,10 +25,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
-# The openssl limit in bytes/s on all cores for one algorithm, 256 KiB
+# The openssl limit in bytes/s on all cores for one algorithm, 64 KiB
 # buffers (the engine's read size).
 limit() {
-	openssl speed -multi "$NCPU" -seconds 3 -bytes 262144 -evp "$1" 2>/dev/null |
+	openssl speed -multi "$NCPU" -seconds 3 -bytes 65536 -evp "$1" 2>/dev/null |
 		awk -v a="$1" '$1 == a { v = $NF; sub(/k$/, "", v); print v * 1000 }'
 }
 

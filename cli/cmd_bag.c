@@ -18,8 +18,8 @@
 static const char *const bag_usage[] = {
 	"bag create [-a ALG]... [--info LABEL=VALUE]... [--info-file FILE]\n"
 	"                  [--exclude-hidden] [--symlinks skip|follow|error]\n"
-	"                  [--serialize tar|tgz|zip] [-j N] [--json] SRC "
-	"[DEST]",
+	"                  [--serialize tar|tgz|zip] [--profile FILE] [-j N]\n"
+	"                  [--json] SRC [DEST]",
 	"bag validate [--fast | --completeness-only] [--profile FILE] [-j N]\n"
 	"                  [--json] PATH",
 	"bag update [--add-algorithm ALG]... [-j N] [--json] PATH",
@@ -51,6 +51,12 @@ static const char bag_help[] =
 	"                    bagging in place refuses links\n"
 	"  --serialize FMT   write DEST as a tar, tgz or zip archive instead\n"
 	"                    of a directory\n"
+	"  --profile FILE    the bag must satisfy this BagIt Profile (1.3,\n"
+	"                    JSON): its identifier goes into bag-info.txt,\n"
+	"                    and a bag breaking any rule (required bag-info\n"
+	"                    elements, manifests, tag files, serialization)\n"
+	"                    is refused, each rule named, exit 1, with SRC\n"
+	"                    left as it was\n"
 	"validate PATH       check a bag directory, or a .tar, .tar.gz/.tgz "
 	"or\n"
 	"                    .zip archive read without extracting; every\n"
@@ -91,7 +97,8 @@ static const char bag_help[] =
 	"\n"
 	"Exit codes: 0 ok; 1 the bag is not valid (or not complete with\n"
 	"--completeness-only, or its Payload-Oxum differs with --fast), or an\n"
-	"update or fetch found problems; 2 usage; 3 runtime failure.\n";
+	"update or fetch found problems, or create --profile refused the\n"
+	"bag; 2 usage; 3 runtime failure.\n";
 
 struct bag_args {
 	const struct cli_cmd *cmd;
@@ -170,7 +177,7 @@ static const struct {
 	{ O_SERIALIZE, "--serialize", S_CREATE },
 	{ O_FAST, "--fast", S_VALIDATE },
 	{ O_COMPLETE, "--completeness-only", S_VALIDATE },
-	{ O_PROFILE, "--profile", S_VALIDATE | S_FETCH },
+	{ O_PROFILE, "--profile", S_CREATE | S_VALIDATE | S_FETCH },
 	{ 'j', "--jobs", S_CREATE | S_VALIDATE | S_UPDATE | S_FETCH },
 	{ O_RETRIES, "--retries", S_FETCH },
 	{ O_TIMEOUT, "--timeout", S_FETCH },
@@ -489,6 +496,7 @@ run_create(struct cli *cli, struct bag_args *a, int argc, char **argv)
 {
 	struct bag_create_opts o = { 0 };
 	struct bag_summary sum = { 0 };
+	struct bag_profile *prof = NULL;
 	struct create_progress cp;
 	struct vl_err err = { 0 };
 	const char *src, *dest;
@@ -509,6 +517,8 @@ run_create(struct cli *cli, struct bag_args *a, int argc, char **argv)
 		return cli_fail(cli, &err);
 	if (!a->algs && (rc = default_algs(cli, &a->algs)) != 0)
 		return rc;
+	if (a->profile && bag_profile_load(&prof, a->profile, &err) < 0)
+		return cli_fail(cli, &err);
 	memset(&cp, 0, sizeof(cp));
 	cp.warn.cli = cli;
 	cp.warn.list = cli->json ? json_array() : NULL;
@@ -521,12 +531,14 @@ run_create(struct cli *cli, struct bag_args *a, int argc, char **argv)
 	o.progress = create_progress_cb;
 	o.warn = create_warn_cb;
 	o.ctx = &cp;
+	o.profile = prof;
 	if (a->serialize)
 		rc = bag_create_archive(src, dest, a->serialize, &o, &sum,
 					&archive, &err);
 	else
 		rc = bag_create(src, dest, &o, &sum, &err);
 	cli_progress_done(&cp.bar);
+	bag_profile_free(prof);
 	if (rc < 0) {
 		json_decref(cp.warn.list);
 		free(archive);

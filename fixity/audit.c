@@ -20,7 +20,10 @@
  *
  * Stopping.  A watcher thread notices the stop flag (signals) and the
  * --max-time deadline and cancels the engine; jobs not started come back
- * as VL_E_INTR.  Budgets on objects and bytes stop submitting.  An object
+ * as VL_E_INTR, and so do files being read, at their next read (the
+ * engine's per-read hook), so a stop never waits for a long file; such a
+ * file is not judged.  --rate is held in that hook too, read by read.
+ * Budgets on objects and bytes stop submitting.  An object
  * all of whose files were judged is recorded; an object cut short is
  * recorded only if it already failed (a failure is never dropped), and
  * then without moving its last_audit, so the next run takes it first.
@@ -30,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +50,7 @@ struct audit {
 	const struct fix_audit_opts *o;
 	struct fix_audit_summary *s;
 	struct fix_engine *eng;
+	struct audit_loader load;
 	pthread_mutex_t mu;
 	struct aobj *done, **done_tail; /* judged, not yet taken (mu) */
 	struct aobj *batch, **batch_tail;
@@ -390,25 +393,35 @@ out:
 
 /* ---- reading: the engine's callbacks ---- */
 
-/* Waits for this file's turn under --rate: each read reserves
- * size / rate seconds of a virtual clock, so the average stays at the
- * rate whatever the number of threads.  Sleeps in slices so a stop is
- * noticed; VL_E_INTR then. */
+/* A stop by signal or --max-time cuts reading short; the other budgets
+ * only stop taking objects, and what was taken is finished. */
 static int
-throttle(struct audit *a, uint64_t size)
+cut_short(struct audit *a)
 {
-	double start, now;
+	int why = stopping(a);
+
+	return why == FIX_STOP_SIGNAL || why == FIX_STOP_TIME;
+}
+
+/* --rate: n bytes were just read.  Each read reserves n / rate seconds
+ * of a virtual clock shared by every thread, and the reader waits until
+ * its slot ends, so no stretch of the run reads faster than the rate.
+ * Sleeps in slices so a stop is noticed; VL_E_INTR then. */
+static int
+throttle(struct audit *a, uint64_t n)
+{
+	double start, end, now;
 
 	pthread_mutex_lock(&a->tmu);
 	now = mono();
 	start = a->next_read > now ? a->next_read : now;
-	a->next_read = start + (double)size / (double)a->o->rate;
+	end = a->next_read = start + (double)n / (double)a->o->rate;
 	pthread_mutex_unlock(&a->tmu);
-	while ((now = mono()) < start) {
-		double left = start - now;
+	while ((now = mono()) < end) {
+		double left = end - now;
 		struct timespec ts;
 
-		if (stopping(a))
+		if (cut_short(a))
 			return VL_E_INTR;
 		if (left > 0.05)
 			left = 0.05;
@@ -419,6 +432,18 @@ throttle(struct audit *a, uint64_t size)
 	return 0;
 }
 
+/* The engine's per-read hook: the rate, and a stop noticed between two
+ * reads of a long file rather than after it. */
+static int
+on_read(void *ctx, size_t n, struct vl_err *err)
+{
+	struct audit *a = ctx;
+
+	if (cut_short(a) || (a->o->rate && throttle(a, n) < 0))
+		return vl_err_set(err, VL_E_INTR, "stopped");
+	return 0;
+}
+
 /* Job paths are "KEY\nrelpath": a key never holds a newline. */
 static int
 open_src(void *ctx, const char *path, struct vl_err *err)
@@ -426,7 +451,6 @@ open_src(void *ctx, const char *path, struct vl_err *err)
 	struct audit *a = ctx;
 	const char *nl = strchr(path, '\n');
 	char key[512];
-	struct stat st;
 	int fd, rc;
 
 	if (!nl || (size_t)(nl - path) >= sizeof(key))
@@ -435,11 +459,6 @@ open_src(void *ctx, const char *path, struct vl_err *err)
 	key[nl - path] = '\0';
 	if ((rc = repo_store_open(a->r, key, nl + 1, &fd, err)) < 0)
 		return rc;
-	if (a->o->rate && fstat(fd, &st) == 0 &&
-	    (rc = throttle(a, (uint64_t)st.st_size)) < 0) {
-		close(fd);
-		return vl_err_set(err, VL_E_INTR, "stopped");
-	}
 	return fd;
 }
 
@@ -541,7 +560,7 @@ watch(void *arg)
 struct rec {
 	struct repo *r;
 	struct audit *a;
-	sqlite3_stmt *ds, *file, *result, *finding, *obj;
+	sqlite3_stmt *ds, *file, *all_ok, *result, *finding, *obj;
 	struct vl_buf detail, outcome;
 	int64_t run_objects;
 };
@@ -559,6 +578,10 @@ rec_prepare(struct rec *c, struct vl_err *err)
 			       "UPDATE files SET last_checked = ?3,"
 			       " last_outcome = ?4 WHERE object_id = ?1 AND"
 			       " path = ?2",
+			       err)) < 0 ||
+	    (rc = repo_prepare(c->r, &c->all_ok,
+			       "UPDATE files SET last_checked = ?2,"
+			       " last_outcome = 'ok' WHERE object_id = ?1",
 			       err)) < 0 ||
 	    (rc = repo_prepare(c->r, &c->result,
 			       "INSERT INTO audit_results(audit_id, object_id,"
@@ -585,6 +608,7 @@ rec_release(struct rec *c)
 {
 	sqlite3_finalize(c->ds);
 	sqlite3_finalize(c->file);
+	sqlite3_finalize(c->all_ok);
 	sqlite3_finalize(c->result);
 	sqlite3_finalize(c->finding);
 	sqlite3_finalize(c->obj);
@@ -691,14 +715,24 @@ record_files(struct rec *c, const struct aobj *o, struct vl_err *err)
 {
 	int64_t id = c->a->s->audit_id;
 	size_t i;
-	int rc;
+	int rc, each = o->incomplete;
 
+	/* A complete check judged every file: one statement marks them all
+	 * ok, and only the others are written one by one (a statement per
+	 * file was most of the cost of recording small objects). */
+	if (!each) {
+		sqlite3_bind_text(c->all_ok, 1, o->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->all_ok, 2, o->checked, -1, SQLITE_STATIC);
+		if ((rc = step_done(c, c->all_ok, err)) < 0)
+			return rc;
+	}
 	for (i = 0; i < o->nfiles; i++) {
 		const struct afile *f = &o->files[i];
 
 		if (f->intr)
 			continue;
-		if (f->in_catalog) {
+		if (f->in_catalog &&
+		    (each || f->outcome != FIX_OK || f->repaired)) {
 			sqlite3_bind_text(c->file, 1, o->id, -1, SQLITE_STATIC);
 			sqlite3_bind_text(c->file, 2, f->path, -1,
 					  SQLITE_STATIC);
@@ -1062,7 +1096,7 @@ feed(struct audit *a, struct sel *sel, struct vl_err *err)
 		}
 		if (!(obj = audit_obj_new(w->id, w->key, w->datestamp)))
 			return vl_err_set(err, VL_E_NOMEM, "out of memory");
-		if ((rc = audit_obj_load(a->r, obj, err)) < 0) {
+		if ((rc = audit_obj_load(&a->load, obj, err)) < 0) {
 			audit_obj_free(obj);
 			return rc;
 		}
@@ -1098,6 +1132,7 @@ engine_start(struct audit *a, struct vl_err *err)
 	/* Throttled reads queue little, so a stop or the budget bites. */
 	eo.queue = a->o->rate ? 2 * threads : 0;
 	eo.open_src = open_src;
+	eo.on_read = on_read;
 	eo.done = file_done;
 	eo.ctx = a;
 	return fix_engine_new(&a->eng, &eo, err);
@@ -1116,6 +1151,7 @@ fix_audit_run(struct repo *r, const struct fix_audit_opts *o,
 	memset(&a, 0, sizeof(a));
 	memset(&sel, 0, sizeof(sel));
 	a.r = r;
+	a.load.r = r;
 	a.o = o;
 	a.s = s;
 	a.done_tail = &a.done;
@@ -1168,6 +1204,7 @@ out:
 		a.done = next;
 	}
 	sel_release(&sel);
+	audit_loader_release(&a.load);
 	s->seconds = a.t0 > 0 ? mono() - a.t0 : 0;
 	pthread_mutex_destroy(&a.mu);
 	pthread_mutex_destroy(&a.tmu);

@@ -402,21 +402,34 @@ audit_obj_findings(const struct aobj *o)
 
 /* ---- the catalog's view ---- */
 
+void
+audit_loader_release(struct audit_loader *l)
+{
+	sqlite3_finalize(l->files);
+	l->files = NULL;
+	fix_hasher_free(l->h);
+	l->h = NULL;
+}
+
 static int
-load_catalog(struct repo *r, struct aobj *o, struct vl_err *err)
+load_catalog(struct audit_loader *l, struct aobj *o, struct vl_err *err)
 {
 	sqlite3_stmt *st;
 	struct afile *f;
 	const char *path, *alg, *hex;
 	int rc, a;
 
-	if ((rc = repo_prepare(r, &st,
+	/* Prepared once per run: parsing the SQL for every object cost
+	 * as much as the query. */
+	if (!l->files &&
+	    (rc = repo_prepare(l->r, &l->files,
 			       "SELECT f.path, f.kind, f.size, d.algorithm,"
 			       " d.digest FROM files f LEFT JOIN digests d ON"
 			       " d.object_id = f.object_id AND d.path = f.path"
 			       " WHERE f.object_id = ? ORDER BY f.path",
 			       err)) < 0)
 		return rc;
+	st = l->files;
 	sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		path = (const char *)sqlite3_column_text(st, 0);
@@ -445,9 +458,10 @@ load_catalog(struct repo *r, struct aobj *o, struct vl_err *err)
 			goto out;
 		}
 	}
-	rc = rc == SQLITE_DONE ? 0 : repo_db_err(r->db, err, "catalog");
+	rc = rc == SQLITE_DONE ? 0 : repo_db_err(l->r->db, err, "catalog");
 out:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 
@@ -611,10 +625,9 @@ file_algs(const struct afile *f)
 }
 
 static void
-hash_in_memory(struct aobj *o, struct membuf *m)
+hash_in_memory(struct audit_loader *l, struct aobj *o, struct membuf *m)
 {
 	struct afile *f = &o->files[m->fi];
-	struct fix_hasher *h = NULL;
 	struct fix_digests d;
 	struct vl_err e = { 0 };
 	unsigned algs = file_algs(f);
@@ -624,10 +637,14 @@ hash_in_memory(struct aobj *o, struct membuf *m)
 		audit_classify(o, f, m->code, m->msg, 0, NULL);
 		return;
 	}
-	if ((rc = fix_hasher_new(&h, algs, &e)) == 0 &&
-	    (rc = fix_hasher_update(h, m->data.buf, m->data.len, &e)) == 0)
-		rc = fix_hasher_final(h, &d, &e);
-	fix_hasher_free(h);
+	/* One hasher for the run: its contexts are reset, not remade. */
+	if (l->h)
+		rc = fix_hasher_reset(l->h, algs, &e);
+	else
+		rc = fix_hasher_new(&l->h, algs, &e);
+	if (rc == 0 &&
+	    (rc = fix_hasher_update(l->h, m->data.buf, m->data.len, &e)) == 0)
+		rc = fix_hasher_final(l->h, &d, &e);
 	o->algs |= algs;
 	o->in_memory_bytes += m->data.len;
 	audit_classify(o, f, rc, e.msg, m->data.len, &d);
@@ -651,7 +668,7 @@ is_bag_tag_file(const struct afile *f, int *tag, int *alg)
  * the manifests, parses them, and hashes each from memory: one read of
  * each, like every other file. */
 static int
-load_tag_files(struct repo *r, struct aobj *o, struct vl_err *err)
+load_tag_files(struct audit_loader *l, struct aobj *o, struct vl_err *err)
 {
 	struct membuf mb[AUDIT_MAX_MANIFESTS + 1];
 	char enc[64] = "UTF-8";
@@ -673,7 +690,7 @@ load_tag_files(struct repo *r, struct aobj *o, struct vl_err *err)
 			}
 			mb[n].fi = i;
 			o->files[i].in_memory = 1;
-			read_stored(r, o, &mb[n],
+			read_stored(l->r, o, &mb[n],
 				    tag < 0 ? BAGIT_TXT_MAX : MANIFEST_MAX);
 			if (tag < 0) {
 				if (mb[n].code == 0)
@@ -701,7 +718,7 @@ load_tag_files(struct repo *r, struct aobj *o, struct vl_err *err)
 				parse_manifest(o, mi, &mb[n - 1], enc);
 		}
 	for (i = 0; i < n; i++)
-		hash_in_memory(o, &mb[i]);
+		hash_in_memory(l, o, &mb[i]);
 out:
 	for (i = 0; i < n; i++)
 		vl_buf_release(&mb[i].data);
@@ -709,15 +726,15 @@ out:
 }
 
 int
-audit_obj_load(struct repo *r, struct aobj *o, struct vl_err *err)
+audit_obj_load(struct audit_loader *l, struct aobj *o, struct vl_err *err)
 {
 	size_t i;
 	unsigned algs;
 	int rc;
 
-	if ((rc = load_catalog(r, o, err)) < 0 ||
-	    (rc = load_storage(r, o, err)) < 0 ||
-	    (rc = load_tag_files(r, o, err)) < 0)
+	if ((rc = load_catalog(l, o, err)) < 0 ||
+	    (rc = load_storage(l->r, o, err)) < 0 ||
+	    (rc = load_tag_files(l, o, err)) < 0)
 		return rc;
 	for (i = 0; i < o->nfiles; i++)
 		if (audit_file_wanted(&o->files[i], &algs)) {

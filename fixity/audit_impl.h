@@ -89,10 +89,20 @@ uint64_t audit_fnv1a(const char *s);
 struct aobj *audit_obj_new(const char *id, const char *key,
 			   const char *datestamp);
 void audit_obj_free(struct aobj *o);
+/* What loading reuses from one object to the next (main thread): the
+ * catalog query, prepared once per run, and the hasher of the tag files
+ * read into memory. */
+struct audit_loader {
+	struct repo *r;
+	sqlite3_stmt *files;
+	struct fix_hasher *h;
+};
+/* Finalizes and frees what l holds; l->r stays. */
+void audit_loader_release(struct audit_loader *l);
 /* Fills o from the catalog, storage and the bag's tag files; the tag
  * files read here are classified at once.  Negative only when the
  * catalog fails; storage trouble becomes findings. */
-int audit_obj_load(struct repo *r, struct aobj *o, struct vl_err *err);
+int audit_obj_load(struct audit_loader *l, struct aobj *o, struct vl_err *err);
 /* 1 if f must be read by the engine; *algs the algorithms to compute. */
 int audit_file_wanted(const struct afile *f, unsigned *algs);
 /* Judges a file from its read: code 0 with digests, or the error. */

@@ -18,11 +18,11 @@
 #include "fixity.h"
 #include "fix_impl.h"
 
-#define FIX_BUF_DEFAULT (256 * 1024)
-
-/* RFC 8493 2.4: the IANA "Hash Function Textual Names" entry, lowercase,
- * hyphens removed.  SHA-3 and BLAKE2 are not in that registry; the same
- * rule applied to OpenSSL's names gives "sha3256" and "blake2b512". */
+/* RFC 8493 2.4: the algorithm's common name (as in IANA's "Named
+ * Information Hash Algorithm Registry", or MD5 and SHA-1 for backwards
+ * compatibility), lowercased, with every non-alphanumeric character
+ * removed: "SHA-512" is "sha512", "SHA3-256" is "sha3256", "BLAKE2b-512"
+ * is "blake2b512". */
 static const struct {
 	const char *name;
 	const char *evp;
@@ -345,15 +345,14 @@ write_all(int fd, const unsigned char *p, size_t len)
 }
 
 int
-fix_hash_fd_counted(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
-		    const char *name, size_t bufsize, uint64_t *counter,
-		    struct fix_digests *out, uint64_t *size, struct vl_err *err)
+fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
+		 const char *name, const struct fix_read_ctl *ctl,
+		 struct fix_digests *out, uint64_t *size, struct vl_err *err)
 {
+	size_t bufsize = ctl->bufsize ? ctl->bufsize : FIX_BUF_DEFAULT;
 	uint64_t total = 0;
 	int rc;
 
-	if (!bufsize)
-		bufsize = FIX_BUF_DEFAULT;
 	if (h->bufsize != bufsize) {
 		free(h->buf);
 		h->bufsize = 0;
@@ -381,9 +380,18 @@ fix_hash_fd_counted(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 					  "cannot write the copy of '%s'",
 					  name);
 		total += (uint64_t)n;
-		if (counter)
-			__atomic_add_fetch(counter, (uint64_t)n,
+		if (ctl->counter)
+			__atomic_add_fetch(ctl->counter, (uint64_t)n,
 					   __ATOMIC_RELAXED);
+		if (ctl->after_read &&
+		    (rc = ctl->after_read(ctl->arg, (size_t)n, err)) < 0)
+			return rc;
+		/* A short read of a regular file stops at its end; when that
+		 * is where fstat(2) put the end, the read that would return
+		 * 0 tells nothing new (a file still growing is read as it
+		 * was when it was opened). */
+		if ((size_t)n < h->bufsize && total == ctl->size_hint)
+			break;
 	}
 	if (size)
 		*size = total;
@@ -395,6 +403,9 @@ fix_hash_fd(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 	    const char *name, struct fix_digests *out, uint64_t *size,
 	    struct vl_err *err)
 {
-	return fix_hash_fd_counted(h, algs, fd, copy_fd, name, 0, NULL, out,
-				   size, err);
+	struct fix_read_ctl ctl = { 0 };
+
+	ctl.size_hint = UINT64_MAX;
+	return fix_hash_fd_read(h, algs, fd, copy_fd, name, &ctl, out, size,
+				err);
 }

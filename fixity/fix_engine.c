@@ -96,11 +96,24 @@ default_open_dest(void *ctx, const char *dest, struct vl_err *err)
 	return fd;
 }
 
+/* Between two reads of a job: a cancel stops the file at once (a long
+ * file must not hold up a stop), then the caller's hook may wait. */
+static int
+after_read(void *arg, size_t n, struct vl_err *err)
+{
+	struct fix_engine *e = arg;
+
+	if (__atomic_load_n(&e->cancelled, __ATOMIC_RELAXED))
+		return vl_err_set(err, VL_E_INTR, "cancelled");
+	return e->o.on_read ? e->o.on_read(e->o.ctx, n, err) : 0;
+}
+
 /* Opens, checks and hashes one job's file (mu not held). */
 static void
 run_job(struct fix_engine *e, struct slot *s, struct fix_hasher *h)
 {
 	struct vl_err err = { 0 };
+	struct fix_read_ctl ctl = { 0 };
 	struct stat st;
 	int fd = -1, dfd = -1, rc;
 
@@ -118,10 +131,10 @@ run_job(struct fix_engine *e, struct slot *s, struct fix_hasher *h)
 				s->path);
 		goto out;
 	}
+	ctl.bufsize = e->o.bufsize ? e->o.bufsize : FIX_BUF_DEFAULT;
 	/* O_NONBLOCK (from the open) has no effect on regular files.  Big
 	 * files are read sequentially: say so to the page cache. */
-	if ((uint64_t)st.st_size >
-	    4 * (e->o.bufsize ? e->o.bufsize : 256 * 1024))
+	if ((uint64_t)st.st_size > 4 * (uint64_t)ctl.bufsize)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (s->dest) {
 		dfd = e->o.open_dest(e->o.ctx, s->dest, &err);
@@ -130,8 +143,12 @@ run_job(struct fix_engine *e, struct slot *s, struct fix_hasher *h)
 			goto out;
 		}
 	}
-	rc = fix_hash_fd_counted(h, s->algs, fd, dfd, s->path, e->o.bufsize,
-				 &e->n_bytes, &s->dg, &s->size, &err);
+	ctl.counter = &e->n_bytes;
+	ctl.size_hint = (uint64_t)st.st_size;
+	ctl.after_read = after_read;
+	ctl.arg = e;
+	rc = fix_hash_fd_read(h, s->algs, fd, dfd, s->path, &ctl, &s->dg,
+			      &s->size, &err);
 	if (rc == 0 && dfd >= 0) {
 		int c = close(dfd);
 

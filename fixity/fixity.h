@@ -4,8 +4,9 @@
  * Three parts, all usable without a repository:
  *
  *  1. Algorithms and one-stream hashing.  Algorithms are OpenSSL EVP
- *     digests named as RFC 8493 section 2.4 asks (IANA textual name,
- *     lowercase, hyphens removed: "sha512", "sha3256", "blake2b512").
+ *     digests named as RFC 8493 section 2.4 asks (the common name,
+ *     lowercased, non-alphanumerics removed: "sha512", "sha3256",
+ *     "blake2b512").
  *     A set of algorithms is a bit mask (FIX_ALG_BIT).  A file is read
  *     once and every requested digest is fed from the same buffer.
  *
@@ -130,7 +131,7 @@ struct fix_engine_opts {
 	unsigned queue;   /* jobs in flight (queued, running, undelivered);
 			     0 = 1024 */
 	int ordered;      /* deliver results in submission order */
-	size_t bufsize;   /* read size; 0 = 256 KiB */
+	size_t bufsize;   /* read size; 0 = 64 KiB */
 	/* Opens path for reading: returns an fd or a negative VL_E_* code
 	 * with err set.  NULL = open(2) of path itself, not following a
 	 * final symlink.  Called on worker threads, concurrently. */
@@ -138,6 +139,12 @@ struct fix_engine_opts {
 	/* Opens dest for writing the copy (same contract).  NULL =
 	 * open(dest, O_WRONLY|O_CREAT|O_EXCL, 0644). */
 	int (*open_dest)(void *ctx, const char *dest, struct vl_err *err);
+	/* Called on a worker thread after every read of a job's file with
+	 * the bytes just read (at most bufsize); may sleep, e.g. to hold a
+	 * rate.  A negative VL_E_* return (err set) stops reading that file,
+	 * whose job then completes with that code.  NULL = none.  Called
+	 * concurrently. */
+	int (*on_read)(void *ctx, size_t n, struct vl_err *err);
 	/* Completion: called on a worker thread, never concurrently with
 	 * itself, once per submitted job. */
 	void (*done)(void *ctx, const struct fix_result *r);
@@ -162,8 +169,9 @@ int fix_engine_submit(struct fix_engine *e, const char *path, const char *dest,
 		      unsigned algs, void *udata, struct vl_err *err);
 /* Waits until every job has been delivered and stops the threads. */
 int fix_engine_finish(struct fix_engine *e, struct vl_err *err);
-/* Jobs not yet started complete with VL_E_INTR without being read.
- * Safe to call from the done callback or another thread. */
+/* Jobs not yet started complete with VL_E_INTR without being read;
+ * jobs being read stop at their next read and complete with VL_E_INTR
+ * too.  Safe to call from the done callback or another thread. */
 void fix_engine_cancel(struct fix_engine *e);
 /* Counters so far (safe from any thread). */
 void fix_engine_progress(struct fix_engine *e, struct fix_progress *p);

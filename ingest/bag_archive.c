@@ -328,7 +328,7 @@ read_blob(struct arc *ac, struct archive *a, const char *rel, uint64_t declared,
 	while ((r = archive_read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
 		if (data.len + n > BAG_TAG_MAX ||
 		    ac->tag_bytes + data.len + n > ARC_TAG_TOTAL_MAX) {
-			bag_problem(b, BAG_ERROR, "too-large", R_SIZES, rel, 0,
+			bag_problem(b, BAG_ERROR, "too-large", R_SERIAL, rel, 0,
 				    NULL, NULL, "tag file too large to check");
 			vl_buf_release(&data);
 			return 0;
@@ -351,7 +351,7 @@ read_blob(struct arc *ac, struct archive *a, const char *rel, uint64_t declared,
 		snprintf(want, sizeof(want), "%llu",
 			 (unsigned long long)declared);
 		snprintf(got, sizeof(got), "%zu", data.len);
-		bag_problem(b, BAG_ERROR, "entry-size", R_SIZES, rel, 0, want,
+		bag_problem(b, BAG_ERROR, "entry-size", R_SERIAL, rel, 0, want,
 			    got,
 			    "entry holds a different number of bytes "
 			    "than its header declares");
@@ -415,8 +415,8 @@ hash_entry(struct arc *ac, struct archive *a, struct arc_file *f, unsigned algs,
 		snprintf(want, sizeof(want), "%llu",
 			 (unsigned long long)declared);
 		snprintf(got, sizeof(got), "%llu", (unsigned long long)total);
-		bag_problem(ac->b, BAG_ERROR, "entry-size", R_SIZES, f->path, 0,
-			    want, got,
+		bag_problem(ac->b, BAG_ERROR, "entry-size", R_SERIAL, f->path,
+			    0, want, got,
 			    "entry holds a different number of bytes than its "
 			    "header declares");
 		f->bad = 1;

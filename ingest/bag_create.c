@@ -290,7 +290,9 @@ struct cctx {
 	int srcfd; /* source tree (the bag root when in place) */
 	int bagfd; /* the bag being built */
 	int in_place;
-	int prescan; /* in place: only check, do not submit */
+	int prescan;            /* in place: only check, do not submit */
+	const char *root;       /* the bag being built, by path */
+	enum bag_format format; /* what it will be serialized as */
 	struct fix_engine *eng;
 	struct writer w;
 	struct vl_buf rel, dest;
@@ -470,6 +472,26 @@ warn(struct cctx *c, const char *rel, const char *msg)
 		c->o->warn(c->o->ctx, rel, msg);
 }
 
+/* Warnings that leave the file in the bag (RFC 8493 6.1.2, and a bag
+ * bagged again): said once, on the walk that submits. */
+static void
+warn_portable(struct cctx *c, const char *name, const char *rel, int regular)
+{
+	struct vl_buf p = VL_BUF_INIT;
+	const char *why;
+
+	if (c->prescan || !c->o->warn)
+		return;
+	if ((why = bag_windows_unsafe(name)))
+		c->o->warn(c->o->ctx, rel, why);
+	vl_buf_addf(&p, "data/%s", rel);
+	if (regular && bag_nested_bag(p.buf))
+		c->o->warn(c->o->ctx, rel,
+			   "a bag inside the payload; validating this bag "
+			   "checks it as payload only");
+	vl_buf_release(&p);
+}
+
 static int walk_src(struct cctx *c, int dirfd);
 
 static int
@@ -605,6 +627,7 @@ walk_src(struct cctx *c, int dirfd)
 			rc = failf(c, VL_E_IO, "cannot stat '%s'", c->rel.buf);
 			break;
 		}
+		warn_portable(c, names[i], c->rel.buf, S_ISREG(st.st_mode));
 		if (S_ISDIR(st.st_mode))
 			rc = enter_dir(c, dirfd, names[i], c->rel.buf, 0);
 		else if (S_ISREG(st.st_mode))
@@ -626,35 +649,52 @@ out:
 	return c->failed ? -1 : rc;
 }
 
+/* The bag-info elements the bag gets: the given ones in order, then
+ * what is computed (Payload-Oxum and Bag-Size from the payload hashed
+ * so far). */
 static int
-write_info(struct cctx *c, struct vl_err *err)
+fill_info(struct cctx *c, struct bag_info *bi, struct vl_err *err)
 {
-	struct bag_info bi;
-	struct vl_buf out = VL_BUF_INIT;
 	char date[VL_TIME_LEN], oxum[48], size[32];
 	size_t i;
 	int rc = 0;
 
-	bag_info_init(&bi);
 	if (c->o->info)
 		for (i = 0; i < c->o->info->n && rc == 0; i++)
-			rc = bag_info_add(&bi, c->o->info->v[i].label,
+			rc = bag_info_add(bi, c->o->info->v[i].label,
 					  c->o->info->v[i].value, err);
 	vl_time_now(date);
 	date[10] = '\0';
 	snprintf(oxum, sizeof(oxum), "%llu.%llu", (unsigned long long)c->bytes,
 		 (unsigned long long)c->files);
 	bag_human_size(size, sizeof(size), c->bytes);
-	if (rc == 0 && !bag_info_get(&bi, "Bagging-Date"))
-		rc = bag_info_add(&bi, "Bagging-Date", date, err);
-	if (rc == 0 && !bag_info_get(&bi, "Bag-Software-Agent"))
-		rc = bag_info_add(&bi, "Bag-Software-Agent",
+	if (rc == 0 && !bag_info_get(bi, "Bagging-Date"))
+		rc = bag_info_add(bi, "Bagging-Date", date, err);
+	if (rc == 0 && !bag_info_get(bi, "Bag-Software-Agent"))
+		rc = bag_info_add(bi, "Bag-Software-Agent",
 				  "vellum " VELLUM_VERSION, err);
+	/* BagIt Profiles 1.3: a bag names the profile it conforms to. */
+	if (rc == 0 && c->o->profile && bag_profile_id(c->o->profile) &&
+	    !bag_info_get(bi, "BagIt-Profile-Identifier"))
+		rc = bag_info_add(bi, "BagIt-Profile-Identifier",
+				  bag_profile_id(c->o->profile), err);
 	/* Computed, whatever was given: they must describe this payload. */
 	if (rc == 0)
-		rc = bag_info_set(&bi, "Payload-Oxum", oxum, err);
+		rc = bag_info_set(bi, "Payload-Oxum", oxum, err);
 	if (rc == 0)
-		rc = bag_info_set(&bi, "Bag-Size", size, err);
+		rc = bag_info_set(bi, "Bag-Size", size, err);
+	return rc;
+}
+
+static int
+write_info(struct cctx *c, struct vl_err *err)
+{
+	struct bag_info bi;
+	struct vl_buf out = VL_BUF_INIT;
+	int rc;
+
+	bag_info_init(&bi);
+	rc = fill_info(c, &bi, err);
 	if (rc == 0 && bag_info_format(&out, &bi) < 0)
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 	if (rc == 0)
@@ -662,6 +702,106 @@ write_info(struct cctx *c, struct vl_err *err)
 				 c->o->no_sync, err);
 	vl_buf_release(&out);
 	bag_info_release(&bi);
+	return rc;
+}
+
+/* Hands each profile error of rep to the warn callback and refuses the
+ * bag if there was any (payload rules left out when skip_payload: the
+ * payload is not known yet). */
+static int
+refuse_profile(struct cctx *c, const struct bag_report *rep, int skip_payload,
+	       struct vl_err *err)
+{
+	const struct bag_problem *first = NULL;
+	const char *id = bag_profile_id(c->o->profile);
+	size_t i, n = 0;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct bag_problem *p = &rep->v[i];
+		struct vl_buf m = VL_BUF_INIT;
+
+		if (p->severity != BAG_ERROR ||
+		    (skip_payload &&
+		     (!strncmp(p->code, "profile-payload", 15) ||
+		      !strcmp(p->code, "profile-data-empty"))))
+			continue;
+		if (!first)
+			first = p;
+		n++;
+		if (c->o->warn) {
+			vl_buf_addf(&m, "profile: %s [%s]", p->message,
+				    p->rule);
+			c->o->warn(c->o->ctx, p->path ? p->path : ".", m.buf);
+		}
+		vl_buf_release(&m);
+	}
+	if (!n)
+		return 0;
+	return vl_err_set(err, VL_E_CHECK,
+			  "the bag would not satisfy the profile '%s' (%zu "
+			  "problem%s; first: %s%s%s); it was not made",
+			  id ? id : "without identifier", n, n == 1 ? "" : "s",
+			  first->path ? first->path : "",
+			  first->path ? ": " : "", first->message);
+}
+
+/* --profile, before a byte is read: the tag files, manifests, bag-info,
+ * version and serialization about to be written, against the profile,
+ * so a bag that cannot conform is refused without hashing anything.
+ * The payload rules wait for the finished bag (check_profile). */
+static int
+preflight_profile(struct cctx *c, struct vl_err *err)
+{
+	struct bag_report rep;
+	struct bag b;
+	char name[64];
+	int a, rc;
+
+	bag_report_init(&rep);
+	bag_init(&b, "bag", &rep);
+	snprintf(rep.version_str, sizeof(rep.version_str), "1.0");
+	b.have_decl = b.have_info = b.has_data_dir = 1;
+	b.info_name = "bag-info.txt";
+	rc = fill_info(c, &b.info, err);
+	bag_note_root_file(&b, "bagit.txt");
+	bag_note_root_file(&b, "bag-info.txt");
+	for (a = 0; a < FIX_ALG_COUNT; a++) {
+		if (!(c->algs & FIX_ALG_BIT(a)))
+			continue;
+		snprintf(name, sizeof(name), "manifest-%s.txt",
+			 fix_alg_name(a));
+		bag_note_root_file(&b, name);
+		snprintf(name, sizeof(name), "tagmanifest-%s.txt",
+			 fix_alg_name(a));
+		bag_note_root_file(&b, name);
+	}
+	if (rc == 0) {
+		bag_profile_check(&b, c->o->profile, c->format);
+		rc = refuse_profile(c, &rep, 1, err);
+	}
+	bag_release(&b);
+	bag_report_release(&rep);
+	return rc;
+}
+
+/* --profile: the finished bag, before it appears, is checked for
+ * completeness and against every rule of the profile (the digests were
+ * just computed from the bytes written, so they are not read again).
+ * Each broken rule is handed to the warn callback; any refuses the bag. */
+static int
+check_profile(struct cctx *c, struct vl_err *err)
+{
+	struct bag_validate_opts vo = { 0 };
+	struct bag_report rep;
+	int rc;
+
+	bag_report_init(&rep);
+	vo.mode = BAG_COMPLETE;
+	vo.profile = c->o->profile;
+	rc = bag_validate_dir_as(c->root, &vo, c->format, &rep, err);
+	if (rc == 0)
+		rc = refuse_profile(c, &rep, 0, err);
+	bag_report_release(&rep);
 	return rc;
 }
 
@@ -706,10 +846,12 @@ build(struct cctx *c, struct vl_err *err)
 		return rc;
 	if ((rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
 			      sizeof(bagit_txt) - 1, c->o->no_sync, err)) < 0 ||
-	    (rc = write_info(c, err)) < 0)
+	    (rc = write_info(c, err)) < 0 ||
+	    (rc = bag_tagmanifests_at(c->bagfd, c->algs,
+				      c->o->no_sync ? BAG_NO_SYNC : 0, err)) <
+		    0)
 		return rc;
-	return bag_tagmanifests_at(c->bagfd, c->algs,
-				   c->o->no_sync ? BAG_NO_SYNC : 0, err);
+	return c->o->profile ? check_profile(c, err) : 0;
 fail:
 	fix_engine_free(c->eng);
 	c->eng = NULL;
@@ -789,6 +931,7 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 				dest);
 		goto out;
 	}
+	c->root = stage;
 	c->bagfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->bagfd < 0 || mkdirat(c->bagfd, "data", 0755) < 0) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s/data'", stage);
@@ -899,6 +1042,7 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 	in_data = 1;
 	/* 3. Hash data/ and write the tag files. */
 	c->bagfd = c->srcfd;
+	c->root = src;
 	if ((rc = build(c, err)) < 0)
 		goto undo;
 	/* The payload was only renamed: syncing the two directories makes
@@ -950,9 +1094,10 @@ out:
 	return rc;
 }
 
-int
-bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
-	   struct bag_summary *sum, struct vl_err *err)
+/* bag_create() of a bag that will be serialized as format. */
+static int
+create(const char *src, const char *dest, const struct bag_create_opts *o,
+       enum bag_format format, struct bag_summary *sum, struct vl_err *err)
 {
 	struct cctx c;
 	int rc;
@@ -960,6 +1105,7 @@ bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
 	memset(&c, 0, sizeof(c));
 	c.src = src;
 	c.o = o;
+	c.format = format;
 	c.algs = o->algs ? o->algs : FIX_ALG_BIT(FIX_SHA512);
 	c.bagfd = -1;
 	c.in_place = dest == NULL;
@@ -972,6 +1118,8 @@ bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
 				"cannot open '%s'", src);
 		goto out;
 	}
+	if (o->profile && (rc = preflight_profile(&c, err)) < 0)
+		goto out;
 	rc = dest ? create_into(&c, dest, err) : create_in_place(&c, src, err);
 	if (rc == 0 && sum) {
 		sum->files = c.files;
@@ -988,6 +1136,13 @@ out:
 	vl_buf_release(&c.dest);
 	pthread_mutex_destroy(&c.mu);
 	return rc;
+}
+
+int
+bag_create(const char *src, const char *dest, const struct bag_create_opts *o,
+	   struct bag_summary *sum, struct vl_err *err)
+{
+	return create(src, dest, o, BAG_FMT_NONE, sum, err);
 }
 
 int
@@ -1037,7 +1192,8 @@ bag_create_archive(const char *src, const char *archive, int format,
 		goto out;
 	}
 	vl_buf_addf(&bag, "%s/%s", tmp, stem);
-	if ((rc = bag_create(src, bag.buf, o, sum, err)) == 0 &&
+	if ((rc = create(src, bag.buf, o, (enum bag_format)format, sum, err)) ==
+		    0 &&
 	    (rc = bag_pack(bag.buf, arc.buf, format, stem, err)) == 0)
 		*made = vl_buf_detach(&arc, NULL);
 out:

@@ -35,6 +35,9 @@ enum bag_kind { BK_PAYLOAD = 0, BK_TAG = 1 };
 #define R_TEXT     "RFC 8493 2.3"
 #define R_ALG      "RFC 8493 2.4"
 #define R_COMPLETE "RFC 8493 3"
+#define R_NORM     "RFC 8493 6.1.1"
+#define R_WINNAMES "RFC 8493 6.1.2"
+#define R_LEGACY   "RFC 8493 6.1.3"
 #define R_PATHS    "RFC 8493 5.1"
 #define R_URLS     "RFC 8493 5.2"
 #define R_SIZES    "RFC 8493 5.3"
@@ -177,6 +180,12 @@ void bag_report_sort(struct bag_report *r);
 void bag_finish_report(struct bag *b, enum bag_mode mode);
 /* OS junk names (.DS_Store, Thumbs.db, ...). */
 int bag_is_junk(const char *name);
+/* Why Windows cannot hold a path (RFC 8493 6.1.2: reserved device names
+ * with or without extension, <>:"|?*, control characters, a final dot
+ * or space), or NULL. */
+const char *bag_windows_unsafe(const char *path);
+/* 1 for data/bagit.txt or data/.../bagit.txt: a bag in the payload. */
+int bag_nested_bag(const char *path);
 /* Verifies the bag against a profile (after the inventory). */
 void bag_profile_check(struct bag *b, const struct bag_profile *p,
 		       enum bag_format serialized);
@@ -186,6 +195,11 @@ void bag_profile_check(struct bag *b, const struct bag_profile *p,
  * bagit.txt, lists the root and parses the tag files for mode. */
 int bag_load_dir(struct bag *b, const char *path, enum bag_mode mode,
 		 struct vl_err *err);
+/* bag_validate() of the directory path, checking o->profile as if the
+ * bag were serialized as `as` (BAG_FMT_NONE: a directory). */
+int bag_validate_dir_as(const char *path, const struct bag_validate_opts *o,
+			enum bag_format as, struct bag_report *rep,
+			struct vl_err *err);
 
 /* ---- bag_create.c ---- */
 /* Rewrites the tag manifests of the bag at rootfd for algs. */

@@ -818,8 +818,8 @@ flag_warnings(struct bag *b, int kind, const char *name, unsigned lineno,
 	const char *rule = kind ? R_TAGMAN : R_MANIFEST;
 
 	if (ml->flags & FIX_LINE_STAR)
-		bag_problem(b, BAG_WARNING, "md5sum-marker", rule, name, lineno,
-			    NULL, NULL,
+		bag_problem(b, BAG_WARNING, "md5sum-marker", R_LEGACY, name,
+			    lineno, NULL, NULL,
 			    "'*' before '%s' (md5sum binary marker) is not "
 			    "part of the path",
 			    ml->path);
@@ -1148,6 +1148,56 @@ bag_is_junk(const char *path)
 	return 0;
 }
 
+/* One path component (len bytes at c) Windows cannot hold (RFC 8493
+ * 6.1.2): a reserved device name, with or without an extension; a
+ * character of <>:"|?* or a control character; a final dot or space,
+ * which Windows drops. */
+static const char *
+windows_component(const char *c, size_t len)
+{
+	static const char *const reserved[] = { "CON", "PRN", "AUX", "NUL" };
+	size_t i, stem = 0;
+
+	while (stem < len && c[stem] != '.')
+		stem++;
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (stem == 3 && !strncasecmp(c, reserved[i], 3))
+			return "is a name Windows reserves for a device";
+	if (stem == 4 &&
+	    (!strncasecmp(c, "COM", 3) || !strncasecmp(c, "LPT", 3)) &&
+	    c[3] >= '1' && c[3] <= '9')
+		return "is a name Windows reserves for a device";
+	for (i = 0; i < len; i++)
+		if ((unsigned char)c[i] < 0x20 || strchr("<>:\"|?*", c[i]))
+			return "holds a character Windows forbids in names "
+			       "(<>:\"|?* or a control character)";
+	if (len && (c[len - 1] == '.' || c[len - 1] == ' '))
+		return "ends with a dot or space, which Windows drops";
+	return NULL;
+}
+
+const char *
+bag_windows_unsafe(const char *path)
+{
+	const char *why;
+
+	for (;;) {
+		size_t n = strcspn(path, "/");
+
+		if ((why = windows_component(path, n)))
+			return why;
+		if (!path[n])
+			return NULL;
+		path += n + 1;
+	}
+}
+
+int
+bag_nested_bag(const char *path)
+{
+	return !strncmp(path, "data/", 5) && ends_with_name(path, "bagit.txt");
+}
+
 size_t
 bag_match_payload(struct bag *b, const char *path, uint64_t size,
 		  struct bag_file **out, size_t max)
@@ -1174,8 +1224,8 @@ bag_match_payload(struct bag *b, const char *path, uint64_t size,
 		c->size = size;
 		free(c->disk);
 		c->disk = strdup(path);
-		bag_problem(b, BAG_WARNING, "normalization", R_COMPLETE,
-			    c->path, 0, c->path, path,
+		bag_problem(b, BAG_WARNING, "normalization", R_NORM, c->path, 0,
+			    c->path, path,
 			    "found in the bag only under a different Unicode "
 			    "normalization");
 		out[n++] = c;
@@ -1263,6 +1313,29 @@ check_file(struct bag *b, struct bag_file *f, enum bag_mode mode)
 			    "content");
 }
 
+/* Warnings about where the bag can go: names Windows cannot hold, and a
+ * bag inside the payload, which is only payload here (its manifests are
+ * not checked as a bag's). */
+static void
+check_portable(struct bag *b, const struct bag_file *f)
+{
+	const char *why;
+
+	if (!f->listed && !f->on_disk)
+		return;
+	if ((why = bag_windows_unsafe(f->path)))
+		bag_problem(b, BAG_WARNING, "windows-name", R_WINNAMES, f->path,
+			    0, NULL, NULL,
+			    "%s; the bag cannot be unpacked on "
+			    "Windows",
+			    why);
+	if (f->kind == BK_PAYLOAD && bag_nested_bag(f->path))
+		bag_problem(b, BAG_WARNING, "bag-in-bag", R_PAYLOAD, f->path, 0,
+			    NULL, NULL,
+			    "a bag inside the payload; it is checked as "
+			    "payload only, not as a bag");
+}
+
 /* Paths that differ only by case or Unicode normalization are one file
  * on macOS and Windows: warn. */
 static void
@@ -1292,7 +1365,7 @@ check_clashes(struct bag *b)
 			bag_problem(
 				b, BAG_WARNING,
 				same_nfc ? "normalization-clash" : "case-clash",
-				R_COMPLETE, f->path, 0, NULL, o->path,
+				R_NORM, f->path, 0, NULL, o->path,
 				"'%s' and '%s' differ only by %s", f->path,
 				o->path,
 				same_nfc ? "Unicode normalization" : "case");
@@ -1340,8 +1413,10 @@ bag_final_checks(struct bag *b, enum bag_mode mode)
 			    "the payload directory data/ is "
 			    "missing");
 	for (i = 0; i < b->files.cap; i++)
-		if (b->files.slot[i].key)
+		if (b->files.slot[i].key) {
 			check_file(b, b->files.slot[i].val, mode);
+			check_portable(b, b->files.slot[i].val);
+		}
 	check_clashes(b);
 }
 

@@ -351,9 +351,10 @@ bag_load_dir(struct bag *b, const char *path, enum bag_mode mode,
 	return rc < 0 ? rc : bag_parse_tag_files(b, dir_get, b, mode, err);
 }
 
-static int
-validate_dir(const char *path, const struct bag_validate_opts *o,
-	     struct bag_report *rep, struct vl_err *err)
+int
+bag_validate_dir_as(const char *path, const struct bag_validate_opts *o,
+		    enum bag_format as, struct bag_report *rep,
+		    struct vl_err *err)
 {
 	struct bag b;
 	struct vctx v;
@@ -413,7 +414,7 @@ validate_dir(const char *path, const struct bag_validate_opts *o,
 	}
 	bag_final_checks(&b, v.mode);
 	if (o && o->profile)
-		bag_profile_check(&b, o->profile, BAG_FMT_NONE);
+		bag_profile_check(&b, o->profile, as);
 	bag_finish_report(&b, v.mode);
 	rc = 0;
 out:
@@ -436,7 +437,7 @@ bag_validate(const char *path, const struct bag_validate_opts *o,
 				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
 				  "cannot open '%s'", path);
 	if (S_ISDIR(st.st_mode))
-		return validate_dir(path, o, rep, err);
+		return bag_validate_dir_as(path, o, BAG_FMT_NONE, rep, err);
 	if (S_ISREG(st.st_mode))
 		return bag_archive_validate(path, -1, o, rep, NULL, err);
 	return vl_err_set(err, VL_E_INVAL,

@@ -185,6 +185,12 @@ struct bag_create_opts {
 	bag_progress_fn *progress;
 	bag_warn_fn *warn;
 	void *ctx;
+	/* The bag must satisfy this BagIt Profile (1.3): bag-info gets its
+	 * BagIt-Profile-Identifier unless given, and the finished bag is
+	 * checked (completeness and every profile rule) before it appears;
+	 * each broken rule goes to warn ("profile: ..."), and the bag is
+	 * refused with VL_E_CHECK.  NULL = none. */
+	const struct bag_profile *profile;
 };
 
 struct bag_summary {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "../../ingest/ingest.h"
+#include "../../ingest/bag_impl.h"
 
 /* Test paths are built with snprintf into generous fixed buffers; a
  * truncated one fails the test loudly, which is all a test needs. */
@@ -2011,11 +2012,45 @@ test_fetch_http(void **state)
 	free(content);
 }
 
+/* RFC 8493 6.1.2: names Windows cannot hold, component by component;
+ * and data/.../bagit.txt is a nested bag. */
+static void
+test_bag_windows_names_and_nested_bags(void **state)
+{
+	static const char *const bad[] = {
+		"data/CON",    "data/con.txt", "data/a/Nul.tar.gz", "data/aux",
+		"data/PRN.",   "data/COM1",    "data/lpt9.log",     "data/a<b",
+		"data/a>b",    "data/a:b",     "data/a\"b",         "data/a|b",
+		"data/a?b",    "data/a*b",     "data/x\ty",         "data/dot.",
+		"data/space ", "data/dir./f",
+	};
+	static const char *const good[] = {
+		"data/CONSOLE",  "data/com10", "data/LPT0",
+		"data/icon.txt", "data/.keep", "data/a.b.c",
+		"data/com",      "data/x-con", "bag-info.txt",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!bag_windows_unsafe(bad[i]))
+			fail_msg("'%s' should be refused by Windows", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (bag_windows_unsafe(good[i]))
+			fail_msg("'%s' is a fine Windows name", good[i]);
+	assert_true(bag_nested_bag("data/bagit.txt"));
+	assert_true(bag_nested_bag("data/x/y/bagit.txt"));
+	assert_false(bag_nested_bag("bagit.txt"));
+	assert_false(bag_nested_bag("data/x/notbagit.txt"));
+	assert_false(bag_nested_bag("meta/bagit.txt"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conformance_suite_verdicts),
+		cmocka_unit_test(test_bag_windows_names_and_nested_bags),
 		cmocka_unit_test(test_conformance_valid_bags_as_archives),
 		cmocka_unit_test(test_percent_encoded_names_round_trip),
 		cmocka_unit_test(test_version_rules_for_percent_signs),

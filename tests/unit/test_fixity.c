@@ -564,6 +564,97 @@ test_fix_manifest_name_forms(void **state)
 	vl_buf_release(&raw);
 }
 
+/* The per-read hook: sees every read (bufsize at most), and stopping
+ * there ends the file with its code; a cancel stops a file mid-read. */
+struct reads {
+	unsigned calls, stop_after;
+	size_t max_n, total;
+	struct fix_engine *e;
+	int cancel;
+	int code;
+	uint64_t size;
+};
+
+static int
+count_read(void *ctx, size_t n, struct vl_err *err)
+{
+	struct reads *r = ctx;
+
+	r->calls++;
+	r->total += n;
+	if (n > r->max_n)
+		r->max_n = n;
+	if (r->cancel && r->calls == r->stop_after)
+		fix_engine_cancel(r->e);
+	else if (r->stop_after && r->calls == r->stop_after)
+		return vl_err_set(err, VL_E_INTR, "stopped by the hook");
+	return 0;
+}
+
+static void
+reads_done(void *ctx, const struct fix_result *res)
+{
+	struct reads *r = ctx;
+
+	r->code = res->code;
+	r->size = res->size;
+}
+
+static void
+read_with_hook(const char *path, struct reads *r)
+{
+	struct fix_engine_opts o = { 0 };
+	struct vl_err err = { 0 };
+
+	o.algs = FIX_ALG_BIT(FIX_SHA256);
+	o.threads = 1;
+	o.bufsize = 4096;
+	o.on_read = count_read;
+	o.done = reads_done;
+	o.ctx = r;
+	assert_int_equal(fix_engine_new(&r->e, &o, &err), 0);
+	assert_int_equal(fix_engine_submit(r->e, path, NULL, 0, NULL, &err), 0);
+	assert_int_equal(fix_engine_finish(r->e, &err), 0);
+	fix_engine_free(r->e);
+}
+
+static void
+test_fix_engine_read_hook_and_cancel_mid_file(void **state)
+{
+	char *dir = tk_tmpdir(), path[4200];
+	static char big[40000];
+	struct reads r;
+
+	(void)state;
+	memset(big, 'q', sizeof(big) - 1);
+	tk_write(dir, "big", big);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	/* Every read is seen; the short last read at the known size ends
+	 * the file without a read returning 0. */
+	memset(&r, 0, sizeof(r));
+	read_with_hook(path, &r);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.size, sizeof(big) - 1);
+	assert_int_equal(r.total, sizeof(big) - 1);
+	assert_int_equal(r.max_n, 4096);
+	assert_int_equal(r.calls, (sizeof(big) - 1 + 4095) / 4096);
+	/* The hook stops the file: its code, not a digest. */
+	memset(&r, 0, sizeof(r));
+	r.stop_after = 2;
+	read_with_hook(path, &r);
+	assert_int_equal(r.code, VL_E_INTR);
+	assert_int_equal(r.calls, 2);
+	/* A cancel while the file is read stops it at the next read. */
+	memset(&r, 0, sizeof(r));
+	r.stop_after = 3;
+	r.cancel = 1;
+	read_with_hook(path, &r);
+	assert_int_equal(r.code, VL_E_INTR);
+	assert_int_equal(r.calls, 3);
+	tk_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -576,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_fix_engine_reports_errors_per_file),
 		cmocka_unit_test(test_fix_engine_open_callback_and_copy),
 		cmocka_unit_test(test_fix_engine_cancel_stops_submitting),
+		cmocka_unit_test(test_fix_engine_read_hook_and_cancel_mid_file),
 		cmocka_unit_test(test_fix_lines_split_lf_cr_crlf),
 		cmocka_unit_test(test_fix_manifest_line_rules),
 		cmocka_unit_test(test_fix_path_encode_round_trips),
