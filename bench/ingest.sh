@@ -144,6 +144,14 @@ for n in "$QUARTER" "$OBJECTS"; do
 		"$(mbs "$bytes" "$SECS") MiB/s, peak RSS $((RSS / 1024)) MiB"
 	echo "  ratio to the hash limit: $(ratio "$bytes / $SECS" "$LIMIT")"
 	echo "  cp -r + sha512sum: $REF s; vellum is $(ratio "$REF" "$SECS")x its speed"
+	# Format identification is part of every ingest (libmagic, one
+	# call per file); what it costs alone, on every core, says how much
+	# of the time is neither hashing nor copying.
+	t0=$(now)
+	find "$src" -type f -name '*.bin' -print0 |
+		xargs -0 -P "$CORES" -n 256 file -b --mime-type >/dev/null
+	t1=$(now)
+	echo "  libmagic alone (file --mime-type, $CORES processes): $(elapsed "$t0" "$t1") s"
 	eval "rss_$n=$rss_small_n"
 done
 eval "r1=\$rss_$QUARTER; r2=\$rss_$OBJECTS"
