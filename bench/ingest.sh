@@ -24,9 +24,11 @@ BIG_FILES=${BENCH_BIG_FILES:-4}
 BIG_MIB=${BENCH_BIG_MIB:-1024}
 CORES=$(nproc)
 mkdir -p "$OUT"
-if [ ! -x /usr/bin/time ] && [ "$(id -u)" -eq 0 ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-fi
+for pkg in time file; do
+	if [ ! -x /usr/bin/$pkg ] && [ "$(id -u)" -eq 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkg >/dev/null
+	fi
+done
 
 # ---- data ----
 gen_small() { # N objects
@@ -147,6 +149,7 @@ for n in "$QUARTER" "$OBJECTS"; do
 	# Format identification is part of every ingest (libmagic, one
 	# call per file); what it costs alone, on every core, says how much
 	# of the time is neither hashing nor copying.
+	[ -x /usr/bin/file ] || { echo "  (file(1) is not installed)"; continue; }
 	t0=$(now)
 	find "$src" -type f -name '*.bin' -print0 |
 		xargs -0 -P "$CORES" -n 256 file -b --mime-type >/dev/null
