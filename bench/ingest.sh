@@ -149,12 +149,13 @@ for n in "$QUARTER" "$OBJECTS"; do
 	# Format identification is part of every ingest (libmagic, one
 	# call per file); what it costs alone, on every core, says how much
 	# of the time is neither hashing nor copying.
-	[ -x /usr/bin/file ] || { echo "  (file(1) is not installed)"; continue; }
-	t0=$(now)
-	find "$src" -type f -name '*.bin' -print0 |
-		xargs -0 -P "$CORES" -n 256 file -b --mime-type >/dev/null
-	t1=$(now)
-	echo "  libmagic alone (file --mime-type, $CORES processes): $(elapsed "$t0" "$t1") s"
+	if [ -x /usr/bin/file ]; then
+		t0=$(now)
+		find "$src" -type f -name '*.bin' -print0 |
+			xargs -0 -P "$CORES" -n 256 file -b --mime-type >/dev/null
+		t1=$(now)
+		echo "  libmagic alone (file --mime-type, $CORES processes): $(elapsed "$t0" "$t1") s"
+	fi
 	eval "rss_$n=$rss_small_n"
 done
 eval "r1=\$rss_$QUARTER; r2=\$rss_$OBJECTS"
