@@ -223,6 +223,46 @@ dup_col(sqlite3_stmt *st, int col)
 	return s ? strdup(s) : NULL;
 }
 
+/*
+ * A TEXT column's bytes, *n long, not NUL-terminated: unlike
+ * sqlite3_column_text() this does not copy the value out of the page to
+ * add the NUL, a malloc and free per column that lookups (a dozen
+ * columns each) cannot afford.  "" for NULL or empty; valid until the
+ * next step or reset, or another conversion of that column.
+ */
+static const char *
+col_bytes(sqlite3_stmt *st, int col, size_t *n)
+{
+	const char *s = sqlite3_column_blob(st, col);
+
+	*n = (size_t)sqlite3_column_bytes(st, col);
+	return s ? s : "";
+}
+
+/* Appends the n bytes at s and a NUL to b. */
+static int
+add_str(struct vl_buf *b, const char *s, size_t n)
+{
+	if (vl_buf_add(b, s, n) < 0 || vl_buf_add(b, "", 1) < 0)
+		return VL_E_NOMEM;
+	return 0;
+}
+
+/* The label kind in column col ('pref', 'alt', 'hidden'; CHECKed by
+ * the schema) as a rank kind. */
+static enum md_label_kind
+kind_col(sqlite3_stmt *st, int col, int shadowed)
+{
+	size_t n;
+	const char *k = col_bytes(st, col, &n);
+
+	if (n == 4 && !memcmp(k, "pref", 4))
+		return shadowed ? MD_LABEL_ALT : MD_LABEL_PREF;
+	if (n == 3 && !memcmp(k, "alt", 3))
+		return MD_LABEL_ALT;
+	return MD_LABEL_HIDDEN;
+}
+
 void
 md_concept_release(struct md_concept *c)
 {
@@ -300,13 +340,11 @@ sdup(const char *s)
 static int
 pref_add(struct vl_buf *b, sqlite3_stmt *st)
 {
-	const char *lang = (const char *)sqlite3_column_text(st, 4);
-	const char *text = (const char *)sqlite3_column_text(st, 5);
+	size_t nl, nt;
+	const char *lang = col_bytes(st, 4, &nl);
+	const char *text = col_bytes(st, 5, &nt);
 
-	if (!lang || !text)
-		return VL_E_NOMEM;
-	if (vl_buf_add(b, lang, strlen(lang) + 1) < 0 ||
-	    vl_buf_add(b, text, strlen(text) + 1) < 0)
+	if (add_str(b, lang, nl) < 0 || add_str(b, text, nt) < 0)
 		return VL_E_NOMEM;
 	return 0;
 }
@@ -366,7 +404,13 @@ load_concept(struct md_vocab *v, const char *uri, int64_t id,
 			const struct scheme_info *si =
 				scheme_info(v, sqlite3_column_int64(st, 3));
 
-			out->uri = dup_col(st, 0);
+			size_t n;
+			const char *u = col_bytes(st, 0, &n);
+
+			if ((out->uri = malloc(n + 1))) {
+				memcpy(out->uri, u, n);
+				out->uri[n] = '\0';
+			}
 			out->deprecated = sqlite3_column_int(st, 1);
 			out->status = dup_col(st, 2);
 			if (si) {
@@ -493,15 +537,16 @@ scheme_id(struct md_vocab *v, const char *uri, int64_t *id, struct vl_err *err)
 	return db_err(v, err);
 }
 
-/* Records concept id at rank with its matched label: a better rank
- * starts the list again; a concept already listed keeps its first
- * label at that rank. */
+/* Records concept id at rank with its matched label (the row of st):
+ * a better rank starts the list again; a concept already listed keeps
+ * its first label at that rank. */
 static int
-cand_add(struct md_vocab *v, int64_t id, int rank, const char *label,
-	 const char *lang, struct vl_err *err)
+cand_add(struct md_vocab *v, int64_t id, int rank, sqlite3_stmt *st,
+	 struct vl_err *err)
 {
 	struct cand *c;
-	size_t i;
+	const char *label, *lang;
+	size_t i, n;
 
 	if (rank > v->best_rank)
 		return 0;
@@ -523,11 +568,13 @@ cand_add(struct md_vocab *v, int64_t id, int rank, const char *label,
 	}
 	c = &v->cands[v->ncands];
 	c->id = id;
+	label = col_bytes(st, 5, &n);
 	c->label = v->arena.len;
-	if (vl_buf_add(&v->arena, label, strlen(label) + 1) < 0)
+	if (add_str(&v->arena, label, n) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	lang = col_bytes(st, 4, &n);
 	c->lang = v->arena.len;
-	if (vl_buf_add(&v->arena, lang, strlen(lang) + 1) < 0)
+	if (add_str(&v->arena, lang, n) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	v->ncands++;
 	return 0;
@@ -548,24 +595,32 @@ match_pass(struct md_vocab *v, const char *text, const char **norm,
 	if (sid)
 		sqlite3_bind_int64(st, 3, sid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int kind = kind_of((const char *)sqlite3_column_text(st, 1),
-				   sqlite3_column_int(st, 2));
-		const char *l = (const char *)sqlite3_column_text(st, 4);
-		const char *lnorm = (const char *)sqlite3_column_text(st, 3);
-		const char *ltext = (const char *)sqlite3_column_text(st, 5);
+		const char *lnorm;
+		size_t nn;
+		int kind, exact;
 
-		if (!l || !lnorm || !ltext) {
-			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
-			goto out;
+		/* The language filter first: it needs the NUL-terminated
+		 * text, which would invalidate col_bytes() pointers. */
+		if (lang) {
+			const char *l =
+				(const char *)sqlite3_column_text(st, 4);
+
+			if (!l) {
+				rc = vl_err_set(err, VL_E_NOMEM,
+						"out of memory");
+				goto out;
+			}
+			if (!md_lang_match(lang, l))
+				continue;
 		}
-		if (lang && !md_lang_match(lang, l))
-			continue;
 		if (!*norm &&
 		    (rc = md_vocab_key(&v->knorm, text, 0, norm, err)) < 0)
 			goto out;
+		kind = kind_col(st, 1, sqlite3_column_int(st, 2));
+		lnorm = col_bytes(st, 3, &nn);
+		exact = nn == strlen(*norm) && !memcmp(lnorm, *norm, nn);
 		rc = cand_add(v, sqlite3_column_int64(st, 0),
-			      2 * kind + (strcmp(lnorm, *norm) ? 1 : 0), ltext,
-			      l, err);
+			      2 * kind + (exact ? 0 : 1), st, err);
 		if (rc < 0)
 			goto out;
 	}
