@@ -576,7 +576,9 @@ struct md_concept {
 	int deprecated;        /* effective, after local overrides */
 	char *status;          /* NULL, "deprecated", "proposed deprecated",
 				  "withdrawn" */
-	struct md_label *pref; /* displayable prefLabels, one per language */
+	struct md_label *pref; /* displayable prefLabels, one per language,
+				  in language order; one allocation with
+				  their strings (md_concept_release) */
 	size_t npref;
 	char **replaced_by; /* effective dct:isReplacedBy (direct), loaded
 			       for deprecated concepts */
