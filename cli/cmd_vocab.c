@@ -242,6 +242,26 @@ jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* The string member key of object o (NULL if none or not a string). */
+static const char *
+js(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The array member key of j, after printing "title:" if it has rows
+ * (call it once, not inside json_array_foreach(), which re-evaluates its
+ * array argument). */
+static json_t *
+section(const json_t *j, const char *key, const char *title)
+{
+	json_t *a = json_object_get(j, key);
+
+	if (json_array_size(a))
+		printf("%s:\n", title);
+	return a;
+}
+
 static json_t *
 jstrv(char **v, size_t n)
 {
@@ -527,34 +547,24 @@ show_scheme(struct cli *cli, const char *uri, int *found, struct vl_err *err)
 		       json_is_true(json_object_get(o, "local")) ? " (local)"
 								 : "");
 		printf("Title:     %s\n",
-		       json_string_value(json_object_get(o, "title"))
-			       ? json_string_value(json_object_get(o, "title"))
-			       : "(none)");
+		       js(o, "title") ? js(o, "title") : "(none)");
 		printf("Version:   %s (revision %lld, imported %s)\n",
-		       json_string_value(json_object_get(o, "version")),
-		       (long long)rev,
-		       json_string_value(json_object_get(o, "imported")));
+		       js(o, "version"), (long long)rev, js(o, "imported"));
 		printf("Top concepts:\n");
 		json_array_foreach(tops, i, v)
 		{
-			const char *l =
-				json_string_value(json_object_get(v, "label"));
+			const char *l = js(v, "label");
 
-			printf("  %s  %s\n", l ? l : "",
-			       json_string_value(json_object_get(v, "uri")));
+			printf("  %s  %s\n", l ? l : "", js(v, "uri"));
 		}
 		printf("Changes in revision %lld:\n", (long long)rev);
 		json_array_foreach(changes, i, v)
 		{
-			const char *c = json_string_value(
-				json_object_get(v, "concept"));
-			const char *d =
-				json_string_value(json_object_get(v, "detail"));
+			const char *c = js(v, "concept");
+			const char *d = js(v, "detail");
 
-			printf("  %s%s%s%s%s\n",
-			       json_string_value(json_object_get(v, "change")),
-			       c ? " <" : "", c ? c : "", c ? ">" : "",
-			       d ? "" : "");
+			printf("  %s%s%s%s%s\n", js(v, "change"), c ? " <" : "",
+			       c ? c : "", c ? ">" : "", d ? "" : "");
 			if (d)
 				printf("      %s\n", d);
 		}
@@ -603,7 +613,7 @@ vocab_show(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	struct vopts o;
 	char **repl = NULL;
 	size_t nrepl = 0, i;
-	json_t *j = NULL, *x;
+	json_t *j = NULL, *x, *rows;
 	int rc, found;
 	const struct md_label *disp;
 
@@ -697,58 +707,41 @@ vocab_show(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	printf("Labels:\n");
 	json_array_foreach(json_object_get(j, "labels"), i, x)
 	{
-		printf("  %-18s %-6s %s\n",
-		       json_string_value(json_object_get(x, "kind")),
-		       json_string_value(json_object_get(x, "lang"))[0]
-			       ? json_string_value(json_object_get(x, "lang"))
-			       : "-",
-		       json_string_value(json_object_get(x, "text")));
-	}
-	if (json_array_size(json_object_get(j, "links")))
-		printf("Relations:\n");
-	json_array_foreach(json_object_get(j, "links"), i, x)
-	{
-		const char *l = json_string_value(json_object_get(x, "label"));
+		const char *l = js(x, "lang");
 
-		printf("  %-18s %s%s%s%s\n",
-		       json_string_value(json_object_get(x, "kind")),
-		       json_string_value(json_object_get(x, "target")),
+		printf("  %-18s %-6s %s\n", js(x, "kind"), *l ? l : "-",
+		       js(x, "text"));
+	}
+	rows = section(j, "links", "Relations");
+	json_array_foreach(rows, i, x)
+	{
+		const char *l = js(x, "label");
+
+		printf("  %-18s %s%s%s%s\n", js(x, "kind"), js(x, "target"),
 		       l ? " (" : "", l ? l : "", l ? ")" : "");
 	}
-	if (json_array_size(json_object_get(j, "notes")))
-		printf("Notes:\n");
-	json_array_foreach(json_object_get(j, "notes"), i, x)
+	rows = section(j, "notes", "Notes");
+	json_array_foreach(rows, i, x)
 	{
-		const char *l = json_string_value(json_object_get(x, "lang"));
+		const char *l = js(x, "lang");
 
-		printf("  %s%s%s%s: %s\n",
-		       json_string_value(json_object_get(x, "kind")),
-		       *l ? " [" : "", l, *l ? "]" : "",
-		       json_string_value(json_object_get(x, "text")));
+		printf("  %s%s%s%s: %s\n", js(x, "kind"), *l ? " [" : "", l,
+		       *l ? "]" : "", js(x, "text"));
 	}
-	if (json_array_size(json_object_get(j, "history")))
-		printf("History:\n");
-	json_array_foreach(json_object_get(j, "history"), i, x)
+	rows = section(j, "history", "History");
+	json_array_foreach(rows, i, x)
 	{
-		const char *d = json_string_value(json_object_get(x, "detail"));
+		const char *d = js(x, "detail");
 
-		printf("  %s rev %s %s%s%s\n",
-		       json_string_value(json_object_get(x, "time")),
-		       json_string_value(json_object_get(x, "revision")),
-		       json_string_value(json_object_get(x, "change")),
-		       d ? ": " : "", d ? d : "");
+		printf("  %s rev %s %s%s%s\n", js(x, "time"), js(x, "revision"),
+		       js(x, "change"), d ? ": " : "", d ? d : "");
 	}
-	if (json_array_size(json_object_get(j, "remediated_records")))
-		printf("Remediated records:\n");
-	json_array_foreach(json_object_get(j, "remediated_records"), i, x)
+	rows = section(j, "remediated_records", "Remediated records");
+	json_array_foreach(rows, i, x)
 	{
-		printf("  %s v%s->v%s %s: '%s' -> %s\n",
-		       json_string_value(json_object_get(x, "object_id")),
-		       json_string_value(json_object_get(x, "from_version")),
-		       json_string_value(json_object_get(x, "to_version")),
-		       json_string_value(json_object_get(x, "field")),
-		       json_string_value(json_object_get(x, "original")),
-		       json_string_value(json_object_get(x, "replacement")));
+		printf("  %s v%s->v%s %s: '%s' -> %s\n", js(x, "object_id"),
+		       js(x, "from_version"), js(x, "to_version"),
+		       js(x, "field"), js(x, "original"), js(x, "replacement"));
 	}
 out:
 	json_decref(j);
@@ -950,16 +943,13 @@ vocab_search(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 			printf("No concept matches '%s'.\n", argv[optind]);
 		json_array_foreach(arr, i, x)
 		{
-			const char *lab =
-				json_string_value(json_object_get(x, "label"));
+			const char *lab = js(x, "label");
 
 			printf("%s%s [%s]  <%s>\n", lab ? lab : "(no label)",
 			       json_is_true(json_object_get(x, "deprecated"))
 				       ? " (deprecated)"
 				       : "",
-			       json_string_value(
-				       json_object_get(x, "label_lang")),
-			       json_string_value(json_object_get(x, "uri")));
+			       js(x, "label_lang"), js(x, "uri"));
 			printf("    %s %s %s: %s [%s]\n",
 			       json_is_true(json_object_get(x, "whole_label"))
 				       ? "matches"
@@ -967,24 +957,18 @@ vocab_search(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 			       json_is_true(json_object_get(x, "accent_folded"))
 				       ? "(accents ignored)"
 				       : "exactly",
-			       json_string_value(json_object_get(x, "kind")),
-			       json_string_value(json_object_get(x, "matched")),
-			       json_string_value(
-				       json_object_get(x, "matched_lang")));
+			       js(x, "kind"), js(x, "matched"),
+			       js(x, "matched_lang"));
 		}
 		if (json_array_size(rem))
 			printf("Remediated records that used it:\n");
 		json_array_foreach(rem, i, x)
 		{
 			printf("  %s (now version %lld): '%s' -> <%s>\n",
-			       json_string_value(
-				       json_object_get(x, "object_id")),
+			       js(x, "object_id"),
 			       (long long)json_integer_value(
 				       json_object_get(x, "version")),
-			       json_string_value(
-				       json_object_get(x, "original")),
-			       json_string_value(
-				       json_object_get(x, "replacement")));
+			       js(x, "original"), js(x, "replacement"));
 		}
 		json_decref(arr);
 		json_decref(rem);

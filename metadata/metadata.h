@@ -491,6 +491,21 @@ unsigned md_date_kind(const char *s);
 int md_vocab_normalize(const char *s, char **norm, char **fold,
 		       struct vl_err *err);
 
+/* Scratch space for md_vocab_key(); zero-initialise, then release. */
+struct md_vocab_keybuf {
+	int32_t *u; /* UTF-32 work area, re-encoded to the key in place */
+	size_t cap; /* its size in code points */
+};
+/*
+ * One key of s, the norm key (fold = 0) or the fold key (fold = 1),
+ * exactly as md_vocab_normalize() makes it, but in kb's reusable buffer:
+ * for callers that make many keys.  *out is borrowed from kb and valid
+ * until the next call with kb.  VL_E_INVAL for invalid UTF-8.
+ */
+int md_vocab_key(struct md_vocab_keybuf *kb, const char *s, int fold,
+		 const char **out, struct vl_err *err);
+void md_vocab_keybuf_release(struct md_vocab_keybuf *kb);
+
 /* Canonical BCP 47 form of a label's language tag (md_lang_canonical),
  * keeping a well-formed tag whose subtags are not registered.  "" stays
  * "" (no language).  VL_E_INVAL if tag is not well-formed or does not
@@ -561,7 +576,9 @@ struct md_concept {
 	int deprecated;        /* effective, after local overrides */
 	char *status;          /* NULL, "deprecated", "proposed deprecated",
 				  "withdrawn" */
-	struct md_label *pref; /* displayable prefLabels, one per language */
+	struct md_label *pref; /* displayable prefLabels, one per language,
+				  in language order; one allocation with
+				  their strings (md_concept_release) */
 	size_t npref;
 	char **replaced_by; /* effective dct:isReplacedBy (direct), loaded
 			       for deprecated concepts */

@@ -10,7 +10,13 @@
  * by a local one), 2 hiddenLabel.  Each concept takes its best rank; the
  * answer is the concepts at the best rank overall, and more than one is
  * reported as ambiguous, never chosen between.
+ *
+ * Lookups are hot (a batch reconciles hundreds of thousands of values,
+ * ingest one per subject), so the handle keeps its prepared statements
+ * and the scratch a lookup needs (key buffers, candidate list, string
+ * arenas): a lookup allocates only what it returns.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +71,25 @@ struct scheme_info {
 	char *uri, *title, *code, *version;
 };
 
+/* A concept at the best rank so far; its matched label and that
+ * label's language are offsets into md_vocab.arena. */
+struct cand {
+	int64_t id;
+	size_t label, lang;
+};
+
 struct md_vocab {
 	struct repo *r;
 	sqlite3_stmt *st[ST_N];
 	struct scheme_info *schemes;
 	size_t nschemes;
+	/* Per-lookup scratch, reset by each md_vocab_reconcile(). */
+	struct md_vocab_keybuf kfold, knorm;
+	struct cand *cands;
+	size_t ncands, acands;
+	int best_rank;
+	struct vl_buf arena; /* candidates' labels and languages */
+	struct vl_buf prefs; /* load_concept: prefLabels being read */
 };
 
 const char *
@@ -103,6 +123,8 @@ md_vocab_open(struct md_vocab **out, struct repo *r, struct vl_err *err)
 	if (!v)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	v->r = r;
+	vl_buf_init(&v->arena, 0);
+	vl_buf_init(&v->prefs, 0);
 	/* Lookups touch the label index all over: give the connection a
 	 * page cache that holds a large vocabulary's index (32 MiB). */
 	sqlite3_exec(r->db, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
@@ -144,6 +166,11 @@ md_vocab_close(struct md_vocab *v)
 	for (i = 0; i < ST_N; i++)
 		sqlite3_finalize(v->st[i]);
 	schemes_free(v);
+	md_vocab_keybuf_release(&v->kfold);
+	md_vocab_keybuf_release(&v->knorm);
+	free(v->cands);
+	vl_buf_release(&v->arena);
+	vl_buf_release(&v->prefs);
 	free(v);
 }
 
@@ -196,11 +223,49 @@ dup_col(sqlite3_stmt *st, int col)
 	return s ? strdup(s) : NULL;
 }
 
+/*
+ * A TEXT column's bytes, *n long, not NUL-terminated: unlike
+ * sqlite3_column_text() this does not copy the value out of the page to
+ * add the NUL, a malloc and free per column that lookups (a dozen
+ * columns each) cannot afford.  "" for NULL or empty; valid until the
+ * next step or reset, or another conversion of that column.
+ */
+static const char *
+col_bytes(sqlite3_stmt *st, int col, size_t *n)
+{
+	const char *s = sqlite3_column_blob(st, col);
+
+	*n = (size_t)sqlite3_column_bytes(st, col);
+	return s ? s : "";
+}
+
+/* Appends the n bytes at s and a NUL to b. */
+static int
+add_str(struct vl_buf *b, const char *s, size_t n)
+{
+	if (vl_buf_add(b, s, n) < 0 || vl_buf_add(b, "", 1) < 0)
+		return VL_E_NOMEM;
+	return 0;
+}
+
+/* The label kind in column col ('pref', 'alt', 'hidden'; CHECKed by
+ * the schema) as a rank kind. */
+static enum md_label_kind
+kind_col(sqlite3_stmt *st, int col, int shadowed)
+{
+	size_t n;
+	const char *k = col_bytes(st, col, &n);
+
+	if (n == 4 && !memcmp(k, "pref", 4))
+		return shadowed ? MD_LABEL_ALT : MD_LABEL_PREF;
+	if (n == 3 && !memcmp(k, "alt", 3))
+		return MD_LABEL_ALT;
+	return MD_LABEL_HIDDEN;
+}
+
 void
 md_concept_release(struct md_concept *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
 	free(c->uri);
@@ -209,11 +274,7 @@ md_concept_release(struct md_concept *c)
 	free(c->scheme_code);
 	free(c->scheme_version);
 	free(c->status);
-	for (i = 0; i < c->npref; i++) {
-		free(c->pref[i].lang);
-		free(c->pref[i].text);
-	}
-	free(c->pref);
+	free(c->pref); /* one block with its strings (pref_block) */
 	md_strv_free(c->replaced_by, c->nreplaced_by);
 	memset(c, 0, sizeof(*c));
 }
@@ -274,6 +335,45 @@ sdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* Appends a row's prefLabel (columns 4, 5: lang, text) to b as
+ * "lang\0text\0". */
+static int
+pref_add(struct vl_buf *b, sqlite3_stmt *st)
+{
+	size_t nl, nt;
+	const char *lang = col_bytes(st, 4, &nl);
+	const char *text = col_bytes(st, 5, &nt);
+
+	if (add_str(b, lang, nl) < 0 || add_str(b, text, nt) < 0)
+		return VL_E_NOMEM;
+	return 0;
+}
+
+/* The n labels collected in b as one allocation: the md_label array
+ * followed by their strings, so md_concept_release() frees it with one
+ * free() (and a lookup costs one malloc, not 2n + 1). */
+static struct md_label *
+pref_block(const struct vl_buf *b, size_t n)
+{
+	struct md_label *l;
+	char *s;
+	size_t i, head;
+
+	if (n > (SIZE_MAX - b->len) / sizeof(*l))
+		return NULL;
+	head = n * sizeof(*l);
+	if (!(l = malloc(head + b->len)))
+		return NULL;
+	s = memcpy((char *)l + head, b->buf, b->len);
+	for (i = 0; i < n; i++) {
+		l[i].lang = s;
+		s += strlen(s) + 1;
+		l[i].text = s;
+		s += strlen(s) + 1;
+	}
+	return l;
+}
+
 /* Loads a concept by URI or id into out. */
 static int
 load_concept(struct md_vocab *v, const char *uri, int64_t id,
@@ -298,14 +398,19 @@ load_concept(struct md_vocab *v, const char *uri, int64_t id,
 	}
 	st = stmt(v, ST_CONCEPT_ID);
 	sqlite3_bind_int64(st, 1, id);
+	vl_buf_reset(&v->prefs);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct md_label *np;
-
 		if (!out->uri) {
 			const struct scheme_info *si =
 				scheme_info(v, sqlite3_column_int64(st, 3));
 
-			out->uri = dup_col(st, 0);
+			size_t n;
+			const char *u = col_bytes(st, 0, &n);
+
+			if ((out->uri = malloc(n + 1))) {
+				memcpy(out->uri, u, n);
+				out->uri[n] = '\0';
+			}
 			out->deprecated = sqlite3_column_int(st, 1);
 			out->status = dup_col(st, 2);
 			if (si) {
@@ -319,15 +424,9 @@ load_concept(struct md_vocab *v, const char *uri, int64_t id,
 		}
 		if (sqlite3_column_type(st, 5) == SQLITE_NULL)
 			continue; /* no prefLabel at all */
-		np = reallocarray(out->pref, out->npref + 1, sizeof(*np));
-		if (!np)
+		if (pref_add(&v->prefs, st) < 0)
 			goto nomem;
-		out->pref = np;
-		np[out->npref].lang = dup_col(st, 4);
-		np[out->npref].text = dup_col(st, 5);
 		out->npref++;
-		if (!np[out->npref - 1].lang || !np[out->npref - 1].text)
-			goto nomem;
 	}
 	if (rc != SQLITE_DONE) {
 		rc = db_err(v, err);
@@ -337,6 +436,8 @@ load_concept(struct md_vocab *v, const char *uri, int64_t id,
 	if (!out->uri)
 		return vl_err_set(err, VL_E_NOTFOUND, "no concept %lld",
 				  (long long)id);
+	if (out->npref && !(out->pref = pref_block(&v->prefs, out->npref)))
+		goto nomem;
 	/* Only a deprecated concept is replaced (import makes every
 	 * concept with dct:isReplacedBy deprecated unless a local file says
 	 * otherwise), and lookups are hot: skip the query for the rest. */
@@ -436,18 +537,56 @@ scheme_id(struct md_vocab *v, const char *uri, int64_t *id, struct vl_err *err)
 	return db_err(v, err);
 }
 
-struct cand {
-	int64_t id;
-	int rank;
-	char *label, *lang;
-};
+/* Records concept id at rank with its matched label (the row of st):
+ * a better rank starts the list again; a concept already listed keeps
+ * its first label at that rank. */
+static int
+cand_add(struct md_vocab *v, int64_t id, int rank, sqlite3_stmt *st,
+	 struct vl_err *err)
+{
+	struct cand *c;
+	const char *label, *lang;
+	size_t i, n;
+
+	if (rank > v->best_rank)
+		return 0;
+	if (rank < v->best_rank) {
+		v->ncands = 0;
+		vl_buf_reset(&v->arena);
+		v->best_rank = rank;
+	}
+	for (i = 0; i < v->ncands; i++)
+		if (v->cands[i].id == id)
+			return 0;
+	if (v->ncands == v->acands) {
+		size_t na = v->acands ? 2 * v->acands : 8;
+
+		if (!(c = reallocarray(v->cands, na, sizeof(*c))))
+			return vl_err_set(err, VL_E_NOMEM, "out of memory");
+		v->cands = c;
+		v->acands = na;
+	}
+	c = &v->cands[v->ncands];
+	c->id = id;
+	label = col_bytes(st, 5, &n);
+	c->label = v->arena.len;
+	if (add_str(&v->arena, label, n) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	lang = col_bytes(st, 4, &n);
+	c->lang = v->arena.len;
+	if (add_str(&v->arena, lang, n) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	v->ncands++;
+	return 0;
+}
 
 /* One pass over the labels whose fold key is fold; only labels whose
- * language matches lang (NULL = all).  Keeps the best-ranked concepts. */
+ * language matches lang (NULL = all).  Keeps the best-ranked concepts.
+ * *norm, the query's exact key, is made the first time a label needs
+ * it (misses never do). */
 static int
-match_pass(struct md_vocab *v, const char *text, char **norm, const char *fold,
-	   const char *lang, int64_t sid, struct cand **best, size_t *nbest,
-	   int *best_rank, struct vl_err *err)
+match_pass(struct md_vocab *v, const char *text, const char **norm,
+	   const char *fold, const char *lang, int64_t sid, struct vl_err *err)
 {
 	sqlite3_stmt *st = stmt(v, ST_MATCH);
 	int rc;
@@ -456,61 +595,45 @@ match_pass(struct md_vocab *v, const char *text, char **norm, const char *fold,
 	if (sid)
 		sqlite3_bind_int64(st, 3, sid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		int kind = kind_of((const char *)sqlite3_column_text(st, 1),
-				   sqlite3_column_int(st, 2));
-		const char *l = (const char *)sqlite3_column_text(st, 4);
-		int rank;
-		size_t i;
+		const char *lnorm;
+		size_t nn;
+		int kind, exact;
 
-		if (lang && !md_lang_match(lang, l))
-			continue;
-		/* The exact key is needed only once a label matches. */
-		if (!*norm &&
-		    (rc = md_vocab_normalize(text, norm, NULL, err)) < 0) {
-			sqlite3_reset(st);
-			return rc;
-		}
-		rank = 2 * kind +
-		       (strcmp((const char *)sqlite3_column_text(st, 3), *norm)
-				? 1
-				: 0);
-		if (rank > *best_rank)
-			continue;
-		if (rank < *best_rank) {
-			for (i = 0; i < *nbest; i++) {
-				free((*best)[i].label);
-				free((*best)[i].lang);
+		/* The language filter first: it needs the NUL-terminated
+		 * text, which would invalidate col_bytes() pointers. */
+		if (lang) {
+			const char *l =
+				(const char *)sqlite3_column_text(st, 4);
+
+			if (!l) {
+				rc = vl_err_set(err, VL_E_NOMEM,
+						"out of memory");
+				goto out;
 			}
-			*nbest = 0;
-			*best_rank = rank;
+			if (!md_lang_match(lang, l))
+				continue;
 		}
-		for (i = 0; i < *nbest; i++)
-			if ((*best)[i].id == id)
-				break;
-		if (i < *nbest)
-			continue;
-		{
-			struct cand *nb =
-				reallocarray(*best, *nbest + 1, sizeof(**best));
-
-			if (!nb)
-				return vl_err_set(err, VL_E_NOMEM,
-						  "out of memory");
-			*best = nb;
-			nb[*nbest].id = id;
-			nb[*nbest].rank = rank;
-			nb[*nbest].label = strdup(
-				(const char *)sqlite3_column_text(st, 5));
-			nb[*nbest].lang = strdup(l);
-			(*nbest)++;
-			if (!nb[*nbest - 1].label || !nb[*nbest - 1].lang)
-				return vl_err_set(err, VL_E_NOMEM,
-						  "out of memory");
-		}
+		if (!*norm &&
+		    (rc = md_vocab_key(&v->knorm, text, 0, norm, err)) < 0)
+			goto out;
+		kind = kind_col(st, 1, sqlite3_column_int(st, 2));
+		lnorm = col_bytes(st, 3, &nn);
+		exact = nn == strlen(*norm) && !memcmp(lnorm, *norm, nn);
+		rc = cand_add(v, sqlite3_column_int64(st, 0),
+			      2 * kind + (exact ? 0 : 1), st, err);
+		if (rc < 0)
+			goto out;
 	}
+	rc = rc == SQLITE_DONE ? 0 : db_err(v, err);
+out:
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(v, err);
+	return rc;
+}
+
+static char *
+arena_dup(const struct md_vocab *v, size_t off)
+{
+	return strdup(v->arena.buf + off);
 }
 
 int
@@ -518,60 +641,55 @@ md_vocab_reconcile(struct md_vocab *v, const char *text, const char *lang,
 		   const char *scheme_uri, struct md_match *out,
 		   struct vl_err *err)
 {
-	struct cand *best = NULL;
-	size_t nbest = 0, i;
-	char *norm = NULL, *fold = NULL;
+	const char *norm = NULL, *fold;
 	int64_t sid = 0;
-	int best_rank = 99, rc;
+	size_t i;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = md_vocab_normalize(text, NULL, &fold, err)) < 0)
+	v->ncands = 0;
+	v->best_rank = 99;
+	vl_buf_reset(&v->arena);
+	if ((rc = md_vocab_key(&v->kfold, text, 1, &fold, err)) < 0)
 		return rc;
 	if (!*fold)
-		goto out; /* an empty value matches nothing */
+		return 0; /* an empty value matches nothing */
 	if (scheme_uri && (rc = scheme_id(v, scheme_uri, &sid, err)) < 0)
-		goto out;
+		return rc;
 	if (lang && *lang &&
-	    (rc = match_pass(v, text, &norm, fold, lang, sid, &best, &nbest,
-			     &best_rank, err)) < 0)
-		goto out;
-	if (nbest == 0 && (rc = match_pass(v, text, &norm, fold, NULL, sid,
-					   &best, &nbest, &best_rank, err)) < 0)
-		goto out;
-	if (nbest == 0)
-		goto out;
-	out->kind = (enum md_label_kind)(best_rank / 2);
-	out->folded = best_rank % 2;
-	for (i = 0; i < nbest; i++) {
+	    (rc = match_pass(v, text, &norm, fold, lang, sid, err)) < 0)
+		return rc;
+	if (v->ncands == 0 &&
+	    (rc = match_pass(v, text, &norm, fold, NULL, sid, err)) < 0)
+		return rc;
+	if (v->ncands == 0)
+		return 0;
+	out->kind = (enum md_label_kind)(v->best_rank / 2);
+	out->folded = v->best_rank % 2;
+	for (i = 0; i < v->ncands; i++) {
 		struct md_concept c;
 
-		if ((rc = load_concept(v, NULL, best[i].id, &c, err)) < 0)
-			goto out;
+		if ((rc = load_concept(v, NULL, v->cands[i].id, &c, err)) < 0)
+			goto fail;
 		rc = strv_push(&out->candidates, &out->ncandidates, c.uri);
-		if (rc == 0 && nbest == 1) {
+		if (rc == 0 && v->ncands == 1) {
 			out->concept = c;
-			out->label = best[0].label;
-			out->label_lang = best[0].lang;
-			best[0].label = best[0].lang = NULL;
+			out->label = arena_dup(v, v->cands[0].label);
+			out->label_lang = arena_dup(v, v->cands[0].lang);
+			if (!out->label || !out->label_lang)
+				rc = VL_E_NOMEM;
 		} else {
 			md_concept_release(&c);
 		}
 		if (rc < 0) {
 			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
-			goto out;
+			goto fail;
 		}
 	}
-	out->status = nbest == 1 ? MD_MATCH_ONE : MD_MATCH_AMBIGUOUS;
-out:
-	for (i = 0; i < nbest; i++) {
-		free(best[i].label);
-		free(best[i].lang);
-	}
-	free(best);
-	free(norm);
-	free(fold);
-	if (rc < 0)
-		md_match_release(out);
+	out->status = v->ncands == 1 ? MD_MATCH_ONE : MD_MATCH_AMBIGUOUS;
+	return 0;
+fail:
+	md_match_release(out);
 	return rc;
 }
 

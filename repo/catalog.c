@@ -285,6 +285,13 @@ static const char *const migrations[] = {
 	"  stopped_at TEXT,"
 	"  error TEXT);"
 	"CREATE INDEX harvest_runs_source ON harvest_runs(source, id);",
+	/* 5: vocabulary lookups read a concept's prefLabels from this
+	 * index alone.  SQLite counts a partial index as covering only if
+	 * it holds every column the query names, those of its WHERE too,
+	 * so kind and shadowed are carried (see docs/catalog.md). */
+	"DROP INDEX vocab_labels_pref;"
+	"CREATE INDEX vocab_labels_pref ON vocab_labels(concept_id, lang, text,"
+	"  kind, shadowed) WHERE kind = 'pref' AND shadowed = 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

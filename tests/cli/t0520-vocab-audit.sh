@@ -135,6 +135,9 @@ run vocab search "Illegal aliens" --json
 expect_json "original wording stays searchable" '.remediated_records[0].object_id' obj1
 run vocab show "${IV}illegal-aliens" --json
 expect_json "concept lists the records remediated from it" '.remediated_records | map(.object_id) | unique | join(",")' obj1
+run vocab show "${IV}illegal-aliens"
+expect_out "text: remediated values listed" "^  obj1 v1->v2 subject/topic: 'Illegal aliens' -> ${IV}immigration$"
+check "text: one heading per section, none for an empty one" test "$(grep -E '^[A-Z][a-z ]+:$' "$OUT" | tr '\n' ,)" = "Replaced by:,Use instead:,Labels:,Relations:,Remediated records:,"
 
 run vocab remediate
 expect_rc "a second remediation has nothing to do" 0

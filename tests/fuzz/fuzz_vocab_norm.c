@@ -3,8 +3,9 @@
  * tag handling that every imported label and every record value goes
  * through: md_vocab_normalize, md_vocab_lang_tag, md_lang_to_639b,
  * md_vocab_lang_from_639, md_lang_match.  Invariants checked: the keys are
- * idempotent (normalising a key gives the same key) and fold never
- * fails where norm succeeded.
+ * idempotent (normalising a key gives the same key), fold never fails
+ * where norm succeeded, and md_vocab_key() with one buffer kept across
+ * inputs (as lookups keep it) gives the keys md_vocab_normalize() does.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -17,8 +18,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
+	static struct md_vocab_keybuf kb;
 	char *s = malloc(size + 1), *n = NULL, *f = NULL, *n2 = NULL;
 	char tag[64], from[16];
+	const char *k;
 
 	if (!s)
 		return 0;
@@ -30,6 +33,12 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			assert(!strcmp(n, n2));
 			free(n2);
 		}
+		assert(md_vocab_key(&kb, s, 1, &k, NULL) == 0);
+		assert(!strcmp(k, f));
+		assert(md_vocab_key(&kb, s, 0, &k, NULL) == 0);
+		assert(!strcmp(k, n));
+	} else {
+		assert(md_vocab_key(&kb, s, 0, &k, NULL) < 0 && !k);
 	}
 	if (md_vocab_lang_tag(tag, sizeof(tag), s) == 0) {
 		(void)md_lang_to_639b(tag);

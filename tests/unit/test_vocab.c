@@ -47,6 +47,82 @@ test_normalize_nfc_casefold_and_accents(void **state)
 	assert_null(f);
 }
 
+/* Printable ASCII skips utf8proc (vocab_norm.c, ascii_key): each such
+ * character must get the key utf8proc gives it.  "A" c "B" takes the
+ * shortcut; "A" c "B" + U+0301 (no precomposed B-acute exists) goes
+ * through utf8proc and must differ only by that mark. */
+static void
+test_key_ascii_shortcut_agrees_with_utf8proc(void **state)
+{
+	struct md_vocab_keybuf kb = { 0 }, kb2 = { 0 };
+	char fast[8], slow[8], want[16];
+	const char *k, *k2;
+	int c, fold;
+
+	(void)state;
+	for (c = 0x20; c <= 0x7e; c++) {
+		snprintf(fast, sizeof(fast), "A%cB", c);
+		snprintf(slow, sizeof(slow), "A%cB\xcc\x81", c);
+		for (fold = 0; fold <= 1; fold++) {
+			assert_int_equal(
+				md_vocab_key(&kb, fast, fold, &k, NULL), 0);
+			assert_int_equal(
+				md_vocab_key(&kb2, slow, fold, &k2, NULL), 0);
+			snprintf(want, sizeof(want), "%s%s", k,
+				 fold ? "" : "\xcc\x81");
+			if (strcmp(want, k2))
+				fail_msg("character 0x%02x, fold %d: '%s' "
+					 "(shortcut) but '%s' (utf8proc)",
+					 c, fold, k, k2);
+		}
+	}
+	/* Control characters are utf8proc's: a tab is whitespace. */
+	assert_int_equal(md_vocab_key(&kb, " A\tB\v", 1, &k, NULL), 0);
+	assert_string_equal(k, "a b");
+	assert_int_equal(md_vocab_key(&kb, "  Mixed  CASE  ", 0, &k, NULL), 0);
+	assert_string_equal(k, "mixed case");
+	md_vocab_keybuf_release(&kb);
+	md_vocab_keybuf_release(&kb2);
+}
+
+/* One buffer for many keys, growing and shrinking: the same keys as
+ * md_vocab_normalize(), and an error leaves no key behind. */
+static void
+test_key_reuses_its_buffer(void **state)
+{
+	static const char *const in[] = {
+		"x",
+		"\xd0\x9b\xd1\x8e\xd0\xb4\xd0\xb8 \xd0\x9b\xd1\x8e\xd0\xb4\xd0"
+		"\xb8 \xd0\x9b\xd1\x8e\xd0\xb4\xd0\xb8 \xd0\x9b\xd1\x8e\xd0\xb4"
+		"\xd0\xb8 \xd0\x9b\xd1\x8e\xd0\xb4\xd0\xb8 \xd0\x9b\xd1\x8e",
+		"Wha\xcc\x84nau",
+		"a much longer plain ASCII label, longer than the ones before "
+		"it",
+		"",
+		"\xef\xbc\xa1\xef\xbc\xa2 \xe2\x80\x94 \xc3\x89t\xc3\xa9",
+	};
+	struct md_vocab_keybuf kb = { 0 };
+	const char *k;
+	char *n, *f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		assert_int_equal(md_vocab_normalize(in[i], &n, &f, NULL), 0);
+		assert_int_equal(md_vocab_key(&kb, in[i], 0, &k, NULL), 0);
+		assert_string_equal(k, n);
+		assert_int_equal(md_vocab_key(&kb, in[i], 1, &k, NULL), 0);
+		assert_string_equal(k, f);
+		free(n);
+		free(f);
+	}
+	assert_int_equal(md_vocab_key(&kb, "bad \xff", 1, &k, NULL),
+			 VL_E_INVAL);
+	assert_null(k);
+	md_vocab_keybuf_release(&kb);
+	md_vocab_keybuf_release(&kb); /* twice is fine */
+}
+
 static void
 test_lang_tags(void **state)
 {
@@ -249,6 +325,60 @@ test_reconcile_ranks_and_reports_ambiguity(void **state)
 	md_match_release(&m);
 }
 
+/* The handle's scratch (candidates, their labels) is reset between
+ * lookups: nothing of one answer leaks into the next. */
+static void
+test_reconcile_scratch_does_not_leak_between_lookups(void **state)
+{
+	struct fx *fx = *state;
+	struct md_match m;
+	struct vl_err err = { 0 };
+
+	assert_int_equal(
+		md_vocab_reconcile(fx->v, "Stream", NULL, NULL, &m, &err), 0);
+	assert_int_equal(m.status, MD_MATCH_AMBIGUOUS);
+	assert_int_equal(m.ncandidates, 2);
+	md_match_release(&m);
+	assert_int_equal(
+		md_vocab_reconcile(fx->v, "brook", NULL, NULL, &m, &err), 0);
+	assert_int_equal(m.status, MD_MATCH_ONE);
+	assert_int_equal(m.ncandidates, 1);
+	assert_string_equal(m.candidates[0], "https://t.example/c");
+	assert_string_equal(m.label, "Brook");
+	assert_string_equal(m.label_lang, "en");
+	assert_int_equal(m.concept.npref, 1);
+	assert_string_equal(m.concept.pref[0].text, "Brook");
+	md_match_release(&m);
+	/* A fold-only hit after an exact one: rank starts again. */
+	assert_int_equal(
+		md_vocab_reconcile(fx->v, "riviere", NULL, NULL, &m, &err), 0);
+	assert_string_equal(m.concept.uri, "https://t.example/b");
+	assert_false(m.folded);
+	assert_string_equal(m.label, "Riviere");
+	md_match_release(&m);
+	assert_int_equal(md_vocab_reconcile(fx->v, "  ", NULL, NULL, &m, &err),
+			 0);
+	assert_int_equal(m.status, MD_MATCH_NONE);
+	assert_int_equal(m.ncandidates, 0);
+	assert_null(m.label);
+	md_match_release(&m);
+	assert_int_equal(
+		md_vocab_reconcile(fx->v, "bad \xff", NULL, NULL, &m, &err),
+		VL_E_INVAL);
+	assert_int_equal(m.status, MD_MATCH_NONE);
+	/* All prefLabels of a concept, one block, in language order. */
+	assert_int_equal(md_vocab_reconcile(fx->v, "AWA", NULL, NULL, &m, &err),
+			 0);
+	assert_int_equal(m.concept.npref, 3);
+	assert_string_equal(m.concept.pref[0].lang, "en");
+	assert_string_equal(m.concept.pref[0].text, "River");
+	assert_string_equal(m.concept.pref[1].lang, "fr");
+	assert_string_equal(m.concept.pref[1].text, "Rivi\xc3\xa8re");
+	assert_string_equal(m.concept.pref[2].lang, "mi");
+	assert_string_equal(m.concept.pref[2].text, "Awa");
+	md_match_release(&m);
+}
+
 static void
 test_replacements_follow_chains(void **state)
 {
@@ -282,6 +412,33 @@ count(struct repo *r, const char *sql)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+/* Catalog version 5: a concept's display labels come from the partial
+ * index alone, which SQLite allows only if the index also holds the
+ * columns of its WHERE clause. */
+static void
+test_pref_index_covers_display_labels(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3_stmt *st;
+	int covering = 0;
+
+	assert_int_equal(
+		repo_prepare(fx->r, &st,
+			     "EXPLAIN QUERY PLAN SELECT lang, text FROM"
+			     " vocab_labels WHERE concept_id = 1 AND kind ="
+			     " 'pref' AND shadowed = 0 ORDER BY lang",
+			     NULL),
+		0);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+
+		if (d && strstr(d, "COVERING INDEX vocab_labels_pref"))
+			covering = 1;
+	}
+	sqlite3_finalize(st);
+	assert_true(covering);
 }
 
 static void
@@ -409,9 +566,16 @@ main(void)
 		cmocka_unit_test(test_normalize_nfc_casefold_and_accents),
 		cmocka_unit_test(test_lang_tags),
 		cmocka_unit_test(test_concept_label_fallback),
+		cmocka_unit_test(test_key_ascii_shortcut_agrees_with_utf8proc),
+		cmocka_unit_test(test_key_reuses_its_buffer),
 		cmocka_unit_test_setup_teardown(
 			test_reconcile_ranks_and_reports_ambiguity, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reconcile_scratch_does_not_leak_between_lookups,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pref_index_covers_display_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replacements_follow_chains,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
