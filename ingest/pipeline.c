@@ -55,6 +55,9 @@ struct job {
 	int64_t slot;     /* its rows in the TEMP tables (a group has many) */
 	double seconds;   /* spent on it so far */
 	int rc;           /* the outcome of its commit */
+	/* Its catalog rows, inside the commit's transaction: an ingest's
+	 * or an update's. */
+	int (*rows)(struct job *j);
 	struct ing_description desc;
 	/* format identification summary: "image/png 3, text/plain 2" */
 	struct vl_buf formats;
@@ -1251,29 +1254,6 @@ out:
 	return rc;
 }
 
-/* The last step of a write, inside the open transaction: put the stage
- * in place, then commit the catalog; if either fails, both are undone.
- * The stage is consumed either way except when the store itself failed
- * (the caller's cleanup aborts it). */
-static int
-store_and_commit(struct job *j)
-{
-	int rc;
-
-	if ((rc = repo_stage_commit(j->stage, j->version, j->err)) < 0) {
-		repo_rollback(j->r);
-		return rc;
-	}
-	if ((rc = repo_commit(j->r, j->err)) < 0) {
-		repo_rollback(j->r);
-		repo_stage_rollback(j->stage, NULL);
-	} else {
-		repo_stage_finish(j->stage);
-	}
-	j->stage = NULL;
-	return rc;
-}
-
 /* The id and the payload are checked again under the write lock:
  * another process, or an earlier object of the same group, may have
  * taken them since the job was prepared. */
@@ -1310,6 +1290,15 @@ catalog_rows(struct job *j)
 	return rc;
 }
 
+/* The rows of an ingest, once the id and payload are still free. */
+static int
+ingest_rows(struct job *j)
+{
+	int rc = recheck(j);
+
+	return rc == 0 && !j->res->skipped ? catalog_rows(j) : rc;
+}
+
 /* One job's rows, inside the group's transaction and under a savepoint:
  * a job that fails (or turns out a duplicate) drops out alone. */
 static int
@@ -1319,8 +1308,7 @@ catalog_job(struct job *j)
 
 	if ((rc = exec_sql(j->r, "SAVEPOINT ing_job", j->err)) < 0)
 		return rc;
-	if ((rc = recheck(j)) == 0 && !j->res->skipped)
-		rc = catalog_rows(j);
+	rc = j->rows(j);
 	if (rc < 0 || j->res->skipped)
 		exec_sql(j->r, "ROLLBACK TO ing_job", NULL);
 	exec_sql(j->r, "RELEASE ing_job", NULL);
@@ -1356,23 +1344,27 @@ static void
 commit_group(struct repo *r, struct job *const *jobs, size_t n)
 {
 	struct repo_stage **stages = calloc(n, sizeof(*stages));
+	int64_t *versions = calloc(n, sizeof(*versions));
 	struct vl_err gerr = { 0 };
 	double t0 = now_seconds(), share;
 	size_t i, k = 0;
 	int rc;
 
-	rc = stages ? repo_begin(r, &gerr)
-		    : vl_err_set(&gerr, VL_E_NOMEM, "out of memory");
+	rc = stages && versions
+		     ? repo_begin(r, &gerr)
+		     : vl_err_set(&gerr, VL_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		jobs[i]->rc = 0;
 	for (i = 0; rc == 0 && i < n; i++) {
 		struct job *j = jobs[i];
 
-		if ((j->rc = catalog_job(j)) == 0 && !j->res->skipped)
+		if ((j->rc = catalog_job(j)) == 0 && !j->res->skipped) {
+			versions[k] = j->version;
 			stages[k++] = j->stage;
+		}
 	}
 	if (rc == 0)
-		rc = repo_stage_commit_many(stages, NULL, k, &gerr);
+		rc = repo_stage_commit_many(stages, versions, k, &gerr);
 	if (rc == 0)
 		rc = repo_commit(r, &gerr);
 	if (rc < 0)
@@ -1396,6 +1388,7 @@ commit_group(struct repo *r, struct job *const *jobs, size_t n)
 		j->stage = NULL;
 	}
 	free(stages);
+	free(versions);
 }
 
 /* ---- dry run ---- */
@@ -1486,6 +1479,7 @@ prepare(struct job *j)
 	vl_buf_init(&j->formats, 0);
 	j->version = 1;
 	j->note = "ingest";
+	j->rows = ingest_rows;
 	if ((rc = fix_algs_parse(o->algorithms ? o->algorithms
 					       : j->r->cfg.digests,
 				 &j->algs, j->err)) < 0 ||
@@ -1777,20 +1771,41 @@ current_version(struct job *j, int64_t *v)
 	return rc;
 }
 
+/* The rows of an update: the next metadata version, then the tag files
+ * as they now are. */
+static int
+update_rows(struct job *j)
+{
+	struct vl_buf detail = VL_BUF_INIT;
+	int rc;
+
+	vl_time_now(j->now);
+	if ((rc = current_version(j, &j->version)) < 0)
+		return rc;
+	j->version++;
+	vl_buf_addf(&detail, "metadata version %lld from %s",
+		    (long long)j->version,
+		    j->o->source ? j->o->source : "the command line");
+	if ((rc = update_catalog(j, detail.buf)) == 0)
+		rc = finish_tag_files(j);
+	vl_buf_release(&detail);
+	return rc;
+}
+
 int
 ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 	   struct ing_result *res, struct vl_err *err)
 {
 	struct job j = { .r = r, .o = o, .res = res, .err = err };
-	struct vl_buf detail = VL_BUF_INIT;
+	struct job *one = &j;
 	struct ing_object obj;
 	double t0 = now_seconds();
-	size_t i;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	vl_buf_init(&j.formats, 0);
 	j.note = "update";
+	j.rows = update_rows;
 	snprintf(j.id, sizeof(j.id), "%s", id);
 	snprintf(res->id, sizeof(res->id), "%s", id);
 	if ((rc = ing_object_get(r, id, &obj, err)) < 0)
@@ -1810,31 +1825,12 @@ ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 		snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
 		goto out;
 	}
-	vl_time_now(j.now);
-	if ((rc = repo_begin(r, err)) < 0)
-		goto out;
-	if ((rc = current_version(&j, &j.version)) < 0)
-		goto fail;
-	j.version++;
-	vl_buf_addf(&detail, "metadata version %lld from %s",
-		    (long long)j.version,
-		    o->source ? o->source : "the command line");
-	if ((rc = update_catalog(&j, detail.buf)) < 0 ||
-	    (rc = finish_tag_files(&j)) < 0)
-		goto fail;
-	if ((rc = store_and_commit(&j)) < 0)
-		goto out;
-	snprintf(res->title, sizeof(res->title), "%s", j.desc.title);
-	for (i = 0; i < j.desc.nwarnings; i++)
-		result_warn(res, j.desc.warnings[i]);
-	goto out;
-fail:
-	repo_rollback(r);
+	commit_group(r, &one, 1);
+	rc = j.rc;
 out:
 	repo_stage_abort(j.stage);
 	ing_description_release(&j.desc);
 	vl_buf_release(&j.formats);
-	vl_buf_release(&detail);
 	res->seconds = now_seconds() - t0;
 	return rc;
 }
