@@ -61,7 +61,6 @@ struct item {
 	struct repo_stage *stage;
 	int taken;       /* a worker staged it ... */
 	unsigned worker; /* ... this one */
-	int stored;      /* in place (store_all succeeded) */
 	int rc;
 	struct vl_err err;
 };
@@ -672,9 +671,7 @@ store_all(struct hv_batch *b, struct vl_err *err)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	for (i = 0; i < b->n; i++)
 		stages[i] = b->items[i].stage;
-	if ((rc = repo_stage_commit_many(stages, NULL, b->n, err)) == 0)
-		for (i = 0; i < b->n; i++)
-			b->items[i].stored = 1;
+	rc = repo_stage_commit_many(stages, NULL, b->n, err);
 	free(stages);
 	return rc;
 }
@@ -756,8 +753,8 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 	if (b->collection &&
 	    (rc = repo_collection_ensure(b->r, b->collection, err)) < 0)
 		goto fail;
-	/* Bags are stored as soon as their rows and tag files are ready,
-	 * while the next ones are built. */
+	/* Bags are written as soon as their rows and tag files are ready,
+	 * while the next ones are built; store_all puts them in place. */
 	b->ready = b->next = 0;
 	b->closed = 0;
 	nw = b->n < b->nworkers ? (unsigned)b->n : b->nworkers;
