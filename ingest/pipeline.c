@@ -1672,8 +1672,9 @@ ing_group_flush(struct ing_group *g)
 void
 ing_group_add(struct ing_group *g, const struct ing_opts *o, const char *label)
 {
-	struct queued *q;
-	struct vl_err q_err;
+	struct ing_result none = { 0 };
+	struct vl_err err = { 0 };
+	struct queued *q = NULL;
 	double t0 = now_seconds();
 	int rc;
 
@@ -1681,17 +1682,10 @@ ing_group_add(struct ing_group *g, const struct ing_opts *o, const char *label)
 	 * one's preparation, however long that takes. */
 	if (g->n && t0 - g->oldest >= GROUP_SECONDS)
 		ing_group_flush(g);
-	if (!g->sg && repo_stage_group_new(g->r, &g->sg, &q_err) < 0) {
-		g->done(g->ctx, label, &(struct ing_result){ 0 }, q_err.code,
-			&q_err);
-		return;
-	}
-	if (!(q = queued_new(g, o, label))) {
-		struct ing_result res = { 0 };
-		struct vl_err err;
-
-		vl_err_set(&err, VL_E_NOMEM, "out of memory");
-		g->done(g->ctx, label, &res, VL_E_NOMEM, &err);
+	if ((!g->sg && repo_stage_group_new(g->r, &g->sg, &err) < 0) ||
+	    (!(q = queued_new(g, o, label)) &&
+	     vl_err_set(&err, VL_E_NOMEM, "out of memory"))) {
+		g->done(g->ctx, label, &none, err.code, &err);
 		return;
 	}
 	rc = prepare(&q->j);
