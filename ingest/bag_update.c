@@ -538,8 +538,16 @@ cmp_files(const void *pa, const void *pb)
 	return strcmp(a->path, b->path);
 }
 
+/* Whether an entry of this kind is wanted. */
+static int
+wanted(enum bag_entries which, enum bag_kind kind)
+{
+	return which == BAG_ENTRIES_ALL ||
+	       (which == BAG_ENTRIES_TAG) == (kind == BK_TAG);
+}
+
 int
-bag_manifest_foreach(const char *path,
+bag_manifest_foreach(const char *path, enum bag_entries which,
 		     int (*cb)(void *ctx, const struct bag_file_entry *f),
 		     void *ctx, struct vl_err *err)
 {
@@ -559,7 +567,9 @@ bag_manifest_foreach(const char *path,
 	}
 	for (i = 0; i < b.files.cap; i++)
 		if (b.files.slot[i].key &&
-		    ((struct bag_file *)b.files.slot[i].val)->listed)
+		    ((struct bag_file *)b.files.slot[i].val)->listed &&
+		    wanted(which,
+			   ((struct bag_file *)b.files.slot[i].val)->kind))
 			v[n++] = b.files.slot[i].val;
 	qsort(v, n, sizeof(*v), cmp_files);
 	for (i = 0; i < n && rc == 0; i++) {

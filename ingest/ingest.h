@@ -282,13 +282,16 @@ struct bag_file_entry {
 	const char *hex[FIX_ALG_COUNT]; /* lowercase hex for each alg */
 };
 
+/* Which entries bag_manifest_foreach() reports. */
+enum bag_entries { BAG_ENTRIES_ALL, BAG_ENTRIES_PAYLOAD, BAG_ENTRIES_TAG };
 /*
  * Calls cb for every file listed in the manifests of the bag directory
- * at path (payload first, then tag files), sorted by path; each file
- * once, with the digests of every manifest listing it.  For recording a
- * bag in the catalog.  A non-zero return from cb stops and is returned.
+ * at path (payload first, then tag files; or only those of `which`),
+ * sorted by path; each file once, with the digests of every manifest
+ * listing it.  For recording a bag in the catalog.  A non-zero return
+ * from cb stops and is returned.
  */
-int bag_manifest_foreach(const char *path,
+int bag_manifest_foreach(const char *path, enum bag_entries which,
 			 int (*cb)(void *ctx, const struct bag_file_entry *f),
 			 void *ctx, struct vl_err *err);
 

@@ -628,6 +628,11 @@ flush_chunk(struct inspect *in)
 		identify_some(&w[t]);
 	for (t = 1; t <= started; t++)
 		pthread_join(w[t].tid, NULL);
+	/* The chunk's rows in one transaction (nested when one is open):
+	 * each autocommitted INSERT would journal the TEMP database on its
+	 * own, a thousand writes per hundred files. */
+	if ((rc = exec_sql(in->j->r, "SAVEPOINT ing_chunk", in->j->err)) < 0)
+		goto out;
 	for (i = 0; i < in->nchunk && rc == 0; i++) {
 		struct pending *pe = &in->chunk[i];
 
@@ -650,6 +655,9 @@ flush_chunk(struct inspect *in)
 		rc = store_entry(in, pe->path, 0, pe->size, pe->algs, pe->hex,
 				 pe->mime, pe->desc);
 	}
+	if (rc < 0)
+		exec_sql(in->j->r, "ROLLBACK TO ing_chunk", NULL);
+	exec_sql(in->j->r, "RELEASE ing_chunk", NULL);
 out:
 	for (i = 0; i < in->nchunk; i++)
 		free_pending(&in->chunk[i]);
@@ -826,8 +834,8 @@ inspect_payload(struct job *j)
 	in.dup_alg = payload_algorithm(meta.payload_algs);
 	if (in.dup_alg >= 0 && (in.md = EVP_MD_CTX_new()))
 		EVP_DigestInit_ex(in.md, EVP_sha256(), NULL);
-	if ((rc = bag_manifest_foreach(j->bag, record_entry, &in, j->err)) <
-		    0 ||
+	if ((rc = bag_manifest_foreach(j->bag, BAG_ENTRIES_PAYLOAD,
+				       record_entry, &in, j->err)) < 0 ||
 	    (rc = flush_chunk(&in)) < 0)
 		goto out;
 	for (i = 0; i < in.ntypes; i++)
@@ -1243,7 +1251,8 @@ finish_tag_files(struct job *j)
 		goto out;
 	}
 	in.want_tag = 1;
-	rc = bag_manifest_foreach(j->bag, record_entry, &in, j->err);
+	rc = bag_manifest_foreach(j->bag, BAG_ENTRIES_TAG, record_entry, &in,
+				  j->err);
 	if (rc == 0)
 		rc = record_tag_manifests(&in, j);
 	inspect_close(&in);

@@ -1618,11 +1618,24 @@ test_update_and_tag_files(void **state)
 	assert_int_equal(
 		bag_add_tag_file(bag, "metadata/dc.xml", "<dc/>", 5, 0, &err),
 		0);
-	assert_int_equal(bag_manifest_foreach(bag, collect_entry, &list, &err),
+	assert_int_equal(bag_manifest_foreach(bag, BAG_ENTRIES_ALL,
+					      collect_entry, &list, &err),
 			 0);
 	assert_non_null(strstr(list.buf, "data/added.txt 0 5 "));
 	assert_non_null(strstr(list.buf, "metadata/dc.xml 1 5 "));
 	assert_null(strstr(list.buf, "data/empty"));
+	vl_buf_reset(&list);
+	assert_int_equal(bag_manifest_foreach(bag, BAG_ENTRIES_TAG,
+					      collect_entry, &list, &err),
+			 0);
+	assert_null(strstr(list.buf, "data/added.txt"));
+	assert_non_null(strstr(list.buf, "metadata/dc.xml 1 5 "));
+	vl_buf_reset(&list);
+	assert_int_equal(bag_manifest_foreach(bag, BAG_ENTRIES_PAYLOAD,
+					      collect_entry, &list, &err),
+			 0);
+	assert_non_null(strstr(list.buf, "data/added.txt 0 5 "));
+	assert_null(strstr(list.buf, "metadata/dc.xml"));
 	vl_buf_release(&list);
 	bag_info_release(&bi);
 	free(bag);
