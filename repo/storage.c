@@ -19,11 +19,13 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "repo.h"
@@ -157,8 +159,10 @@ random_hex(char *out, size_t nbytes)
 
 /*
  * A new locked directory under .staging: ROOT = .staging/PREFIX.RANDOM,
- * created after its lock ROOT.lock, which is made under a temporary name,
- * locked, then renamed into place (so a visible lock is always held).
+ * created after its lock ROOT.lock, which is made under a temporary name
+ * ROOT.lock.tmp.PID, locked, then renamed into place (so a visible lock
+ * is always held; a temporary one left by a killed process is removed
+ * by cleaning once PID is gone).
  * Sets *root, *lock (malloc'd) and *lock_fd even on failure, for the
  * caller's cleanup.
  */
@@ -183,7 +187,7 @@ locked_dir(struct repo *r, const char *prefix, char **root, char **lock,
 	*root = strdup(tmp.buf);
 	vl_buf_adds(&tmp, ".lock");
 	*lock = strdup(tmp.buf);
-	vl_buf_adds(&tmp, ".tmp");
+	vl_buf_addf(&tmp, ".tmp.%ld", (long)getpid());
 	if (!*root || !*lock) {
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 		goto out;
@@ -707,6 +711,38 @@ clean_trash(struct repo *r, void (*cb)(void *ctx, const char *what), void *ctx)
 	return n;
 }
 
+/* A temporary lock name (NAME.lock.tmp.PID) whose process is gone: a
+ * kill between its creation and its rename into NAME.lock.  An older
+ * NAME.lock.tmp without a pid counts when nobody holds it for a minute. */
+static int
+dead_lock_tmp(const char *dir, const char *name)
+{
+	const char *t = strstr(name, ".lock.tmp");
+	struct vl_buf p = VL_BUF_INIT;
+	struct stat st;
+	char *end;
+	long pid;
+	int fd, dead = 0;
+
+	if (!t)
+		return 0;
+	if (t[9] == '.') {
+		pid = strtol(t + 10, &end, 10);
+		return pid > 0 && !*end && kill((pid_t)pid, 0) < 0 &&
+		       errno == ESRCH;
+	}
+	if (t[9] != '\0')
+		return 0;
+	vl_buf_addf(&p, "%s/%s", dir, name);
+	if ((fd = open(p.buf, O_RDONLY | O_CLOEXEC)) >= 0) {
+		dead = fstat(fd, &st) == 0 && st.st_mtime < time(NULL) - 60 &&
+		       flock(fd, LOCK_EX | LOCK_NB) == 0;
+		close(fd);
+	}
+	vl_buf_release(&p);
+	return dead;
+}
+
 int
 repo_store_clean_stages(struct repo *r, void (*cb)(void *ctx, const char *what),
 			void *ctx, struct vl_err *err)
@@ -727,6 +763,13 @@ repo_store_clean_stages(struct repo *r, void (*cb)(void *ctx, const char *what),
 	}
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
+		if (dead_lock_tmp(staging.buf, de->d_name)) {
+			vl_buf_reset(&p);
+			vl_buf_addf(&p, "%s/%s", staging.buf, de->d_name);
+			if (unlink(p.buf) == 0 && cb)
+				cb(ctx, p.buf);
+			continue;
+		}
 		if (len < 6 || strcmp(de->d_name + len - 5, ".lock") != 0)
 			continue;
 		vl_buf_reset(&p);

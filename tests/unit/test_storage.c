@@ -534,6 +534,34 @@ test_group_finish_and_abort(void **state)
 	free(k);
 }
 
+/* A process killed between creating its temporary lock and renaming it
+ * leaves NAME.lock.tmp.PID: cleaning removes it once PID is gone, and
+ * never a live process's. */
+static void
+test_clean_removes_temporary_locks_of_dead_processes(void **state)
+{
+	struct fixture *f = *state;
+	struct vl_err err = { 0 };
+	char staging[2048], dead[64], live[64], p[2200];
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(staging, sizeof(staging), "%s/storage/.staging", f->dir);
+	assert_int_equal(vl_mkdirs(staging, 0755, &err), 0);
+	snprintf(dead, sizeof(dead), "x.1234.lock.tmp.%ld", (long)pid);
+	snprintf(live, sizeof(live), "y.5678.lock.tmp.%ld", (long)getpid());
+	tk_write(staging, dead, "");
+	tk_write(staging, live, "");
+	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+	snprintf(p, sizeof(p), "%s/%s", staging, dead);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/%s", staging, live);
+	assert_int_equal(access(p, F_OK), 0);
+}
+
 int
 main(void)
 {
@@ -566,6 +594,9 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_finish_and_abort,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_clean_removes_temporary_locks_of_dead_processes,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_clean_undoes_stores_the_catalog_never_recorded,
 			setup, teardown),
