@@ -40,7 +40,7 @@
  * ~100 KiB) is made whole before it is sent: one buffer, a
  * Content-Length, no chunked framing, and a catalog error becomes a 503
  * instead of a cut response.  Larger ones are streamed after this much. */
-#define WHOLE_MAX (512 * 1024)
+#define WHOLE_MAX (256 * 1024)
 #define FILL_STEP (64 * 1024)
 
 struct oai_server {
@@ -416,8 +416,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 					  "not found: the OAI-PMH base URL "
 					  "is /oai\n",
 					  NULL, NULL);
+		/* Answered at the next call, once the request is read: a
+		 * response queued now would make libmicrohttpd discard the
+		 * rest of the request and close the connection (no
+		 * keep-alive). */
 		if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-			return answer(c, q);
+			return MHD_YES;
 		if (strcmp(method, "POST"))
 			return send_plain(c, q, MHD_HTTP_METHOD_NOT_ALLOWED,
 					  "method not allowed\n",
@@ -433,7 +437,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!q->too_big &&
+		/* A GET or HEAD body means nothing here: dropped. */
+		if (q->post && !q->too_big &&
 		    vl_buf_add(&q->body, upload_data, *upload_data_size) < 0)
 			q->too_big = 1;
 		*upload_data_size = 0;
