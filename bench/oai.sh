@@ -7,7 +7,8 @@
 #   2. a full harvest with curl, one process per page, page_size 1000
 #      (with 100 records a page, starting 10,000 curl processes alone
 #      takes longer than the target); it also yields the resumption token
-#      at depth 900,000;
+#      at depth 900,000, and checks that the first page's
+#      completeListSize is the number of records harvested;
 #   3. with page_size 100: wrk -t2 -c16 on ListRecords oai_dc page 1, on
 #      the page at depth 900,000 (its token) and on GetRecord, then nginx
 #      (127.0.0.1, a config of its own) serving page 1 and the deep page
@@ -55,6 +56,8 @@ free_port() {
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+LOAD0=$(uptime | sed 's/.*load average: //')
+
 # ---- 1. the catalog ----
 have=$(sqlite3 "$REPO/catalog.db" 'SELECT count(*) FROM objects' 2>/dev/null || echo 0)
 if [ "$have" != "$N" ]; then
@@ -97,8 +100,10 @@ url="$B?verb=ListRecords&metadataPrefix=oai_dc"
 pages=0
 records=0
 DEEP_TOKEN=""
+size=""
 while :; do
 	curl -s -o "$OUT/h.xml" "$url" || { echo "harvest: curl failed" >&2; exit 1; }
+	[ -z "$size" ] && size=$(sed -n 's/.*completeListSize="\([0-9]*\)".*/\1/p' "$OUT/h.xml")
 	pages=$((pages + 1))
 	records=$((records + $(grep -c '<record>' "$OUT/h.xml")))
 	tok=$(token_of "$OUT/h.xml")
@@ -109,6 +114,8 @@ while :; do
 done
 harvest=$(since "$t0")
 echo "harvest: $records records in $pages pages (1000 a page) in $harvest s"
+# The first page's completeListSize must be exact (issue 8).
+[ "$size" = "$records" ] || { echo "harvest: completeListSize $size, $records records" >&2; exit 1; }
 [ -z "$DEEP_TOKEN" ] && { echo "harvest: no token at depth 900000" >&2; exit 1; }
 stop_server
 
@@ -169,6 +176,8 @@ size1=$(wc -c <"$OUT/p1.xml")
 cat <<EOF
 
 OAI-PMH benchmark: $N records, wrk -t2 -c16 ${DUR}s, page_size 100 ($size1 bytes a page)
+  load at the start       $LOAD0
+  load at the end         $(uptime | sed 's/.*load average: //')
   ListRecords page 1      vellum $r_p1 req/s   nginx (same bytes) $n_p1 req/s
   ListRecords depth 900k  vellum $r_pd req/s   nginx (same bytes) $n_pd req/s
   GetRecord               vellum $r_gr req/s

@@ -33,7 +33,7 @@
 
 #define MAX_ARGS      32
 #define SPEC_MAX      1024 /* longest setSpec / metadataPrefix accepted */
-#define CHUNK         16384
+#define CHUNK         (128 * 1024)
 #define COUNT_CACHE   16
 #define PAGE_CACHE    8
 #define PAGE_MAX      (512 * 1024) /* largest page body kept */
@@ -116,8 +116,12 @@ enum stmt_id {
 	Q_LR_SET,
 	Q_LI,
 	Q_LI_SET,
-	Q_COUNT,
-	Q_COUNT_SET,
+	Q_COUNT_IDX,
+	Q_COUNT_RANGE,
+	Q_COUNT_RANGE_SET,
+	Q_COUNT_SCAN,
+	Q_COUNT_SCAN_SET,
+	Q_COUNT_SMALL,
 	Q_LR_SMALL,
 	Q_LI_SMALL,
 	Q_SET_SIZE,
@@ -150,13 +154,30 @@ enum stmt_id {
 	" CASE WHEN " o ".source IS NOT NULL THEN (SELECT p.xml FROM" \
 	" metadata p WHERE p.object_id = " o ".id AND p.version = " o \
 	".md_version AND p.format = 'provenance') END"
-#define LR_SELECT                                                  \
-	"SELECT o.id, o.datestamp, o.status, m.xml," PROVENANCE(   \
-		"o") " FROM objects o"                             \
-		     " LEFT JOIN metadata m ON m.object_id = o.id" \
-		     " AND m.version = o.md_version AND m.format = ?1"
+/* A record's set memberships (§2.6), read with its row rather than by a
+ * statement of its own per record: setSpecs joined by U+001F, which no
+ * setSpec holds (repo_collection_check). */
+#define SETS_OF(o)                                                        \
+	" (SELECT group_concat(c.spec, char(31)) FROM object_collections" \
+	" c WHERE c.object_id = " o ".id)"
+/* Every list statement yields id, datestamp, status, metadata, about,
+ * sets (columns 0-5; ListIdentifiers leaves 3 and 4 NULL). */
+/* The about container as a join (cheaper per row than PROVENANCE's
+ * subquery): found for harvested records only. */
+#define ABOUT_JOIN(o)                                                  \
+	" LEFT JOIN metadata p ON " o ".source IS NOT NULL AND"        \
+	" p.object_id = " o ".id AND p.version = " o ".md_version AND" \
+	" p.format = 'provenance'"
+#define LR_SELECT                                                             \
+	"SELECT o.id, o.datestamp, o.status, m.xml, p.xml," SETS_OF(          \
+		"o") " FROM objects o LEFT JOIN metadata m ON m.object_id = " \
+		     "o.id"                                                   \
+		     " AND m.version = o.md_version AND m.format = "          \
+		     "?1" ABOUT_JOIN("o")
 #define LR_FORMAT " (o.status = 'deleted' OR m.xml IS NOT NULL)"
-#define LI_SELECT "SELECT o.id, o.datestamp, o.status FROM objects o"
+#define LI_SELECT                                                  \
+	"SELECT o.id, o.datestamp, o.status, NULL, NULL," SETS_OF( \
+		"o") " FROM objects o"
 /*
  * A set holding a small share of the catalog is read from its members
  * (object_collections_spec), sorted, instead of scanning objects_oai for
@@ -170,18 +191,28 @@ enum stmt_id {
 		"c") ") s"                                                \
 		     " CROSS JOIN objects o ON o.id = s.oid" LIST_WHERE   \
 			     IN_FORMAT LIST_ORDER
-/* The list size counts every object in the range (an index-only scan of
- * objects_oai), not only those with the format: checking each record's
- * metadata row would read the whole metadata table.  The two agree
- * whenever every metadata version holds every format, as the Metadata
- * module writes them; otherwise completeListSize is the estimate §3.5
- * allows, and the last page always states the exact size. */
-#define COUNT_HEAD                                               \
-	"SELECT count(*) FROM objects o WHERE o.datestamp >= ?2" \
-	" AND o.datestamp <= ?3"
+/*
+ * completeListSize (§3.5) is exact: it counts what the request's
+ * metadataPrefix can disseminate (tombstones, and records whose current
+ * version has the format), as the pages do.  Checking each record's
+ * metadata costs a probe per record, so the count takes the cheaper of
+ * two walks: the objects_oai range (random probes: a narrow range, e.g.
+ * an incremental harvest) or the objects table in rowid order (probes in
+ * id order: a range holding a large share of the catalog); a small set
+ * is counted from its members.  Counts are cached per connection until
+ * the catalog changes (list_size()), and only a first page counts:
+ * later pages carry the size in their token.
+ */
+#define COUNT_RANGE "o.datestamp >= ?2 AND o.datestamp <= ?3"
 #define COUNT_SET                                                    \
 	" AND o.id IN (SELECT c.object_id FROM object_collections c" \
 	"  WHERE " SPEC_IN("c") ")"
+#define COUNT_WALK                                               \
+	"SELECT count(*) FROM objects o INDEXED BY objects_oai " \
+	"WHERE " COUNT_RANGE " AND" IN_FORMAT
+#define COUNT_SCAN                                                      \
+	"SELECT count(*) FROM objects o NOT INDEXED WHERE " COUNT_RANGE \
+	" AND" IN_FORMAT
 
 static const char *const stmt_sql[N_STMT] = {
 	[Q_RANGE] = "SELECT (SELECT min(datestamp) FROM objects),"
@@ -209,17 +240,33 @@ static const char *const stmt_sql[N_STMT] = {
 	[Q_LR_SET] = LR_SELECT LIST_WHERE IN_SET " AND" LR_FORMAT LIST_ORDER,
 	[Q_LI] = LI_SELECT LIST_WHERE IN_FORMAT LIST_ORDER,
 	[Q_LI_SET] = LI_SELECT LIST_WHERE IN_SET " AND" IN_FORMAT LIST_ORDER,
-	[Q_LI_SMALL] = SMALL_SET_IDS,
-	[Q_LR_SMALL] = "SELECT x.id, x.datestamp, x.status, m.xml," PROVENANCE(
-		"x") " FROM (" SMALL_SET_IDS
-		     ") x LEFT JOIN metadata m ON m.object_id = x.id"
-		     " AND m.version = x.md_version AND m.format = ?1"
-		     " ORDER BY x.datestamp, x.id",
+	/* Sets are read in the outer query, for the page's rows only
+	 * (the inner one sorts every member in range). */
+	[Q_LI_SMALL] =
+		"SELECT x.id, x.datestamp, x.status, NULL, NULL," SETS_OF(
+			"x") " FROM (" SMALL_SET_IDS
+			     ") x ORDER BY x.datestamp, x.id",
+	[Q_LR_SMALL] =
+		"SELECT x.id, x.datestamp, x.status, m.xml, p.xml," SETS_OF(
+			"x") " FROM (" SMALL_SET_IDS
+			     ") x LEFT JOIN metadata m ON m.object_id = x.id"
+			     " AND m.version = x.md_version AND m.format = "
+			     "?1" ABOUT_JOIN("x") " ORDER BY x.datestamp, x.id",
 	[Q_SET_SIZE] = "SELECT count(*) FROM (SELECT 1 FROM object_collections"
 		       " c WHERE " SPEC_IN("c") " LIMIT ?1)",
 	[Q_MAX_ROWID] = "SELECT coalesce(max(rowid), 0) FROM objects",
-	[Q_COUNT] = COUNT_HEAD,
-	[Q_COUNT_SET] = COUNT_HEAD COUNT_SET,
+	/* Index-only: how many objects the range holds, whatever their
+	 * formats, to choose the walk. */
+	[Q_COUNT_IDX] = "SELECT count(*) FROM objects o WHERE " COUNT_RANGE,
+	[Q_COUNT_RANGE] = COUNT_WALK,
+	[Q_COUNT_RANGE_SET] = COUNT_WALK COUNT_SET,
+	[Q_COUNT_SCAN] = COUNT_SCAN,
+	[Q_COUNT_SCAN_SET] = COUNT_SCAN COUNT_SET,
+	[Q_COUNT_SMALL] =
+		"SELECT count(*) FROM (SELECT DISTINCT c.object_id"
+		" AS oid FROM object_collections c WHERE " SPEC_IN(
+			"c") ") s CROSS JOIN objects o ON o.id = s.oid"
+			     " WHERE " COUNT_RANGE " AND" IN_FORMAT,
 };
 
 struct count_entry {
@@ -911,15 +958,82 @@ has_sets(struct oai_response *rs, int *out, struct vl_err *err)
 	return 0;
 }
 
-/* <header> of one record (§2.5, §2.6: set memberships, minimal). */
+#define MAX_SPECS 64
+
+/* One setSpec of a record, borrowed from a statement's row. */
+struct spec {
+	const char *s;
+	size_t n;
+};
+
+static int
+spec_cmp(const void *a, const void *b)
+{
+	const struct spec *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+
+	/* SQLite's BINARY order: bytes, then the shorter first. */
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Splits a group_concat of setSpecs (U+001F between them) into v, in
+ * setSpec order; at most MAX_SPECS are kept. */
+static size_t
+split_specs(struct spec *v, const char *s, size_t len)
+{
+	const char *e = s + len, *u;
+	size_t n = 0;
+
+	while (s < e && n < MAX_SPECS) {
+		u = memchr(s, '\x1f', (size_t)(e - s));
+		if (!u)
+			u = e;
+		if (u > s)
+			v[n++] = (struct spec){ s, (size_t)(u - s) };
+		s = u + 1;
+	}
+	qsort(v, n, sizeof(*v), spec_cmp);
+	return n;
+}
+
+/* <setSpec> of each set in v but those implied by a listed child (§2.6,
+ * checklist H4). */
+static int
+add_specs(struct oai_response *rs, const struct spec *v, size_t n)
+{
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++)
+			if (j != i && v[j].n > v[i].n &&
+			    !memcmp(v[j].s, v[i].s, v[i].n) &&
+			    v[j].s[v[i].n] == ':')
+				break;
+		if (j < n)
+			continue;
+		if (add(rs, "<setSpec>") < 0 ||
+		    (k = oai_xml_escape(&rs->out, v[i].s, v[i].n)) < 0 ||
+		    add(rs, "</setSpec>") < 0)
+			return VL_E_NOMEM;
+		rs->repairs += (unsigned long)k;
+	}
+	return 0;
+}
+
+/*
+ * <header> of one record (§2.5, §2.6: set memberships, minimal).  specs
+ * is the record's setSpecs as SETS_OF() joins them (a list row), or NULL
+ * to look them up (GetRecord).
+ */
 static int
 add_header(struct oai_response *rs, const char *id, const char *ds, int deleted,
-	   struct vl_err *err)
+	   const char *specs, size_t specs_len, struct vl_err *err)
 {
-	char *specs[64];
-	size_t n = 0, i, j;
+	struct spec v[MAX_SPECS];
 	sqlite3_stmt *st;
-	int rc = 0, step;
+	size_t n = 0;
+	int rc, step;
 
 	if (add(rs, deleted ? "<header status=\"deleted\"><identifier>"
 			    : "<header><identifier>") < 0 ||
@@ -929,38 +1043,37 @@ add_header(struct oai_response *rs, const char *id, const char *ds, int deleted,
 		return VL_E_NOMEM;
 	if (!rs->has_sets)
 		return add(rs, "</header>");
+	if (specs) {
+		n = split_specs(v, specs, specs_len);
+		if ((rc = add_specs(rs, v, n)) < 0)
+			return rc;
+		return add(rs, "</header>");
+	}
 	if (!(st = stmt(rs->d, Q_SETS_OF, err)))
 		return VL_E_DB;
 	bind_text(st, 1, id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && n < 64)
-		if (!(specs[n++] = strdup(
-			      (const char *)sqlite3_column_text(st, 0)))) {
+	/* The row's texts stay valid until the statement is reset: the
+	 * statement is read to its end first, keeping each value. */
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && n < MAX_SPECS) {
+		char *c = strndup((const char *)sqlite3_column_text(st, 0),
+				  (size_t)sqlite3_column_bytes(st, 0));
+
+		if (!c) {
 			rc = VL_E_NOMEM;
 			goto out;
 		}
+		v[n++] = (struct spec){ c, strlen(c) };
+	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE) {
 		rc = repo_db_err(rs->d->db, err, "catalog");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		size_t len = strlen(specs[i]);
-
-		/* §2.6: an ancestor implied by a listed child is left out
-		 * (checklist H4). */
-		for (j = 0; j < n; j++)
-			if (j != i && !strncmp(specs[j], specs[i], len) &&
-			    specs[j][len] == ':')
-				break;
-		if (j < n)
-			continue;
-		if ((rc = add_elem(rs, "setSpec", specs[i])) < 0)
-			goto out;
-	}
-	rc = add(rs, "</header>");
+	if ((rc = add_specs(rs, v, n)) == 0)
+		rc = add(rs, "</header>");
 out:
 	sqlite3_reset(st);
-	for (i = 0; i < n; i++)
-		free(specs[i]);
+	while (n)
+		free((char *)v[--n].s);
 	return rc;
 }
 
@@ -1162,7 +1275,8 @@ do_get_record(struct oai_response *rs, const struct req *q, struct vl_err *err)
 	/* §2.5.1: a deleted record is a header with status, no metadata. */
 	rc = add(rs, "<GetRecord><record>");
 	if (!rc)
-		rc = add_header(rs, rs->tmp.buf, ds ? ds : "", deleted, err);
+		rc = add_header(rs, rs->tmp.buf, ds ? ds : "", deleted, NULL, 0,
+				err);
 	if (!rc && !deleted)
 		rc = add_metadata(rs, rs->tmp.buf,
 				  (const char *)sqlite3_column_text(st, 2),
@@ -1257,6 +1371,56 @@ cache_key(struct vl_buf *k, const struct oai_token *t, const char *from,
 			   t->set ? t->set : "", from, until);
 }
 
+/* Runs a count statement bound with t's format, bounds and set. */
+static int
+count_with(struct oai_response *rs, enum stmt_id id, int64_t *n,
+	   struct vl_err *err)
+{
+	const struct oai_token *t = &rs->tok;
+	sqlite3_stmt *st = stmt(rs->d, id, err);
+
+	if (!st)
+		return VL_E_DB;
+	bind_text(st, 1, t->prefix);
+	bind_text(st, 2, t->from);
+	bind_text(st, 3, t->until);
+	if (t->set)
+		bind_text(st, 4, t->set);
+	return step_int(rs->d, st, n, err);
+}
+
+/*
+ * Counts the list of t exactly (see COUNT_WALK above): a small set from
+ * its members; else the objects_oai range when it holds at most 1/8 of
+ * the catalog (a probe at a random place per record costs about eight
+ * times one in rowid order), the objects table otherwise.  `open` says
+ * the bounds cover the whole catalog, so the range need not be sized.
+ */
+static int
+count_list(struct oai_response *rs, int open, int64_t *n, struct vl_err *err)
+{
+	const struct oai_token *t = &rs->tok;
+	int64_t in_range = 0, all = 0;
+	sqlite3_stmt *st;
+	int rc, walk = 0;
+
+	if (t->set && rs->small_set)
+		return count_with(rs, Q_COUNT_SMALL, n, err);
+	if (!open) {
+		if ((rc = count_with(rs, Q_COUNT_IDX, &in_range, err)) < 0)
+			return rc;
+		if (!(st = stmt(rs->d, Q_MAX_ROWID, err)))
+			return VL_E_DB;
+		if ((rc = step_int(rs->d, st, &all, err)) < 0)
+			return rc;
+		walk = in_range <= all / 8;
+	}
+	if (walk)
+		return count_with(
+			rs, t->set ? Q_COUNT_RANGE_SET : Q_COUNT_RANGE, n, err);
+	return count_with(rs, t->set ? Q_COUNT_SCAN_SET : Q_COUNT_SCAN, n, err);
+}
+
 /*
  * The size of the list of t (first request only).  Bounds at or beyond
  * the catalog's oldest/newest datestamps are dropped from the cache key,
@@ -1270,7 +1434,6 @@ list_size(struct oai_response *rs, const char *min, const char *max,
 	struct vl_buf key = VL_BUF_INIT;
 	const char *from = t->from, *until = t->until;
 	struct count_entry *ce;
-	sqlite3_stmt *st;
 	int64_t n = 0;
 	unsigned i;
 	int rc;
@@ -1288,15 +1451,7 @@ list_size(struct oai_response *rs, const char *min, const char *max,
 			vl_buf_release(&key);
 			return 0;
 		}
-	if (!(st = stmt(rs->d, t->set ? Q_COUNT_SET : Q_COUNT, err))) {
-		vl_buf_release(&key);
-		return VL_E_DB;
-	}
-	bind_text(st, 2, t->from);
-	bind_text(st, 3, t->until);
-	if (t->set)
-		bind_text(st, 4, t->set);
-	if ((rc = step_int(rs->d, st, &n, err)) < 0) {
+	if ((rc = count_list(rs, !*from && !strcmp(until, "*"), &n, err)) < 0) {
 		vl_buf_release(&key);
 		return rc;
 	}
@@ -1385,20 +1540,25 @@ add_row(struct oai_response *rs, struct vl_err *err)
 {
 	sqlite3_stmt *st = rs->rows;
 	const char *id = (const char *)sqlite3_column_text(st, 0);
-	const char *ds, *status;
+	const char *ds, *status, *specs;
+	size_t id_len = (size_t)sqlite3_column_bytes(st, 0);
 	int deleted, rc;
 
 	free(rs->tok.pos_id);
-	if (!(rs->tok.pos_id = strdup(id ? id : "")))
+	if (!(rs->tok.pos_id = strndup(id ? id : "", id ? id_len : 0)))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	if (rs->tok.verb == OAI_LIST_SETS)
 		return add_set(rs, st);
 	ds = (const char *)sqlite3_column_text(st, 1);
 	status = (const char *)sqlite3_column_text(st, 2);
+	/* NULL (no sets) is the empty list, not "look them up". */
+	specs = (const char *)sqlite3_column_text(st, 5);
 	snprintf(rs->tok.pos_ds, VL_TIME_LEN, "%s", ds ? ds : "");
 	deleted = status && !strcmp(status, "deleted");
 	if (rs->tok.verb == OAI_LIST_IDENTIFIERS)
 		return add_header(rs, rs->tok.pos_id, rs->tok.pos_ds, deleted,
+				  specs ? specs : "",
+				  (size_t)sqlite3_column_bytes(st, 5),
 				  err) < 0 ||
 				       add(rs, "\n") < 0
 			       ? VL_E_NOMEM
@@ -1406,7 +1566,8 @@ add_row(struct oai_response *rs, struct vl_err *err)
 	if (add(rs, "<record>") < 0)
 		return VL_E_NOMEM;
 	if ((rc = add_header(rs, rs->tok.pos_id, rs->tok.pos_ds, deleted,
-			     err)) < 0)
+			     specs ? specs : "",
+			     (size_t)sqlite3_column_bytes(st, 5), err)) < 0)
 		return rc;
 	if (!deleted &&
 	    (add_metadata(rs, rs->tok.pos_id,

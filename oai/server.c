@@ -33,9 +33,15 @@
 
 #include "oai.h"
 
-#define BLOCK_SIZE  (8 * 1024)
+#define BLOCK_SIZE  (64 * 1024)
 #define ZIN_SIZE    (32 * 1024)
 #define LOG_URI_MAX 400
+/* A response up to this size (a list page of the default 100 records is
+ * ~100 KiB) is made whole before it is sent: one buffer, a
+ * Content-Length, no chunked framing, and a catalog error becomes a 503
+ * instead of a cut response.  Larger ones are streamed after this much. */
+#define WHOLE_MAX (256 * 1024)
+#define FILL_STEP (64 * 1024)
 
 struct oai_server {
 	struct MHD_Daemon *mhd;
@@ -61,6 +67,8 @@ struct request {
 	unsigned status;
 	uint64_t bytes;
 	struct oai_response *rs;
+	struct vl_buf head; /* bytes made before streaming started */
+	size_t head_pos;
 	int gzip, z_ready, z_end, in_eof;
 	z_stream z;
 	char *zin;
@@ -119,13 +127,28 @@ send_plain(struct MHD_Connection *c, struct request *q, unsigned status,
 	return ret;
 }
 
-/* Reads the next plain bytes of the OAI-PMH response. */
+/* Reads the next plain bytes of the OAI-PMH response: what was made
+ * before streaming started, then from the engine. */
 static ssize_t
 read_plain(struct request *q, char *buf, size_t max)
 {
 	struct vl_err err = { 0 };
-	struct oai_db *d = thread_db(q->srv, &err);
-	ssize_t n = d ? oai_response_read(q->rs, d, buf, max, &err) : -1;
+	struct oai_db *d;
+	ssize_t n;
+
+	if (q->head_pos < q->head.len) {
+		size_t k = q->head.len - q->head_pos;
+
+		if (k > max)
+			k = max;
+		memcpy(buf, q->head.buf + q->head_pos, k);
+		q->head_pos += k;
+		if (q->head_pos == q->head.len)
+			vl_buf_release(&q->head);
+		return (ssize_t)k;
+	}
+	d = thread_db(q->srv, &err);
+	n = d ? oai_response_read(q->rs, d, buf, max, &err) : -1;
 
 	if (n < 0) {
 		vl_log_warnx("%s %s: response abandoned: %s", q->addr,
@@ -190,6 +213,91 @@ start_gzip(struct request *q)
 	return 0;
 }
 
+/*
+ * Makes the response into q->head until it ends (1) or WHOLE_MAX bytes
+ * are made (0: the rest is streamed).  A catalog error here is still an
+ * HTTP 503, since nothing has been sent.
+ */
+static int
+fill(struct request *q, struct oai_db *d, struct vl_err *err)
+{
+	ssize_t n;
+
+	while (q->head.len < WHOLE_MAX) {
+		if (vl_buf_grow(&q->head, FILL_STEP) < 0)
+			return vl_err_set(err, VL_E_NOMEM, "out of memory");
+		n = oai_response_read(q->rs, d, q->head.buf + q->head.len,
+				      q->head.alloc - q->head.len - 1, err);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return 1;
+		q->head.len += (size_t)n;
+		q->head.buf[q->head.len] = '\0';
+	}
+	return 0;
+}
+
+/* gzip (RFC 1952) of a whole response, for a Content-Length. */
+static int
+gzip_whole(struct vl_buf *out, const struct vl_buf *in)
+{
+	z_stream z;
+	int zr;
+
+	memset(&z, 0, sizeof(z));
+	/* Level 1: the server's CPU, not the network, limits a harvest. */
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
+		return -1;
+	if (vl_buf_grow(out, deflateBound(&z, (uLong)in->len)) < 0) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (Bytef *)in->buf;
+	z.avail_in = (uInt)in->len;
+	z.next_out = (Bytef *)out->buf;
+	z.avail_out = (uInt)(out->alloc - 1);
+	zr = deflate(&z, Z_FINISH);
+	out->len = out->alloc - 1 - z.avail_out;
+	deflateEnd(&z);
+	return zr == Z_STREAM_END ? 0 : -1;
+}
+
+static void
+add_headers(struct MHD_Response *r, int gzip)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/xml; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+				MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gzip)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+					"gzip");
+}
+
+/* The whole response from one buffer, handed over to libmicrohttpd. */
+static struct MHD_Response *
+whole_response(struct request *q)
+{
+	struct vl_buf z = VL_BUF_INIT;
+	struct MHD_Response *r;
+	size_t len;
+	char *body;
+
+	if (q->gzip && gzip_whole(&z, &q->head) < 0) {
+		vl_buf_release(&z);
+		return NULL;
+	}
+	body = vl_buf_detach(q->gzip ? &z : &q->head, &len);
+	vl_buf_release(&q->head);
+	q->bytes = len;
+	r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (!r)
+		free(body);
+	return r;
+}
+
 static enum MHD_Result
 answer(struct MHD_Connection *c, struct request *q)
 {
@@ -200,7 +308,7 @@ answer(struct MHD_Connection *c, struct request *q)
 	struct oai_db *d;
 	const char *qs = strchr(q->uri, '?'), *ae;
 	enum MHD_Result ret;
-	int rc;
+	int rc, whole;
 
 	if (qs && vl_buf_adds(&args, qs + 1) < 0)
 		goto busy;
@@ -220,21 +328,23 @@ answer(struct MHD_Connection *c, struct request *q)
 	pthread_mutex_lock(&s->lock);
 	s->active++;
 	pthread_mutex_unlock(&s->lock);
+	if ((whole = fill(q, d, &err)) < 0) {
+		thread_db_drop(s);
+		goto fail;
+	}
 	ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	q->gzip = strcmp(q->method, "HEAD") && oai_accepts_gzip(ae) &&
-		  start_gzip(q) == 0;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK_SIZE,
-					      reader, q, NULL);
+	q->gzip = strcmp(q->method, "HEAD") && oai_accepts_gzip(ae);
+	if (whole) {
+		r = whole_response(q);
+	} else {
+		q->gzip = q->gzip && start_gzip(q) == 0;
+		r = MHD_create_response_from_callback(
+			MHD_SIZE_UNKNOWN, BLOCK_SIZE, reader, q, NULL);
+	}
 	if (!r)
 		goto busy;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/xml; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
-				MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (q->gzip)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
-					"gzip");
+	add_headers(r, q->gzip);
 	q->status = MHD_HTTP_OK;
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
@@ -306,8 +416,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 					  "not found: the OAI-PMH base URL "
 					  "is /oai\n",
 					  NULL, NULL);
+		/* Answered at the next call, once the request is read: a
+		 * response queued now would make libmicrohttpd discard the
+		 * rest of the request and close the connection (no
+		 * keep-alive). */
 		if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-			return answer(c, q);
+			return MHD_YES;
 		if (strcmp(method, "POST"))
 			return send_plain(c, q, MHD_HTTP_METHOD_NOT_ALLOWED,
 					  "method not allowed\n",
@@ -323,7 +437,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!q->too_big &&
+		/* A GET or HEAD body means nothing here: dropped. */
+		if (q->post && !q->too_big &&
 		    vl_buf_add(&q->body, upload_data, *upload_data_size) < 0)
 			q->too_big = 1;
 		*upload_data_size = 0;
@@ -350,6 +465,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		return NULL;
 	}
 	vl_buf_init(&q->body, 0);
+	vl_buf_init(&q->head, 0);
 	return q;
 }
 
@@ -415,6 +531,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (q->z_ready)
 		deflateEnd(&q->z);
 	free(q->zin);
+	vl_buf_release(&q->head);
 	vl_buf_release(&q->body);
 	free(q->uri);
 	free(q);

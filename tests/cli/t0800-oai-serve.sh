@@ -24,6 +24,9 @@ free_port() {
 start_server() {
 	PORT=$(free_port)
 	B=http://127.0.0.1:$PORT/oai
+	# Emptied here, not by the child's redirection: that may come after
+	# the wait below has seen the last server's "listening".
+	: >"$T/serve.out"
 	"$VELLUM" -r "$1" serve --listen "127.0.0.1:$PORT" --base-url "$B" \
 		--threads 2 >"$T/serve.out" 2>"$T/serve.log" </dev/null &
 	SRV=$!
@@ -107,6 +110,14 @@ curl -s -H 'Accept-Encoding: gzip' -D "$T/h" -o "$T/b.gz" "$B?verb=ListRecords&m
 check "gzip when accepted" grep -qi '^content-encoding: gzip' "$T/h"
 gzip -dc "$T/b.gz" >"$T/b" 2>/dev/null
 check "the gzip body is a valid response" valid "$T/b"
+check "a gzip page is sent whole, with a Content-Length" grep -qi "^content-length: $(wc -c <"$T/b.gz")" "$T/h"
+curl -s -D "$T/h" -o "$T/b" "$B?verb=ListRecords&metadataPrefix=oai_dc"
+check "a page is sent whole, with a Content-Length" grep -qi "^content-length: $(wc -c <"$T/b")" "$T/h"
+check "a page is not chunked" sh -c "! grep -qi '^transfer-encoding' '$T/h'"
+curl -sv -o /dev/null -o /dev/null "$B?verb=Identify" "$B?verb=ListRecords&metadataPrefix=oai_dc" 2>"$T/v"
+check "connections are kept alive between requests" grep -q 'Re-using existing connection' "$T/v"
+curl -s -I -o "$T/hh" "$B?verb=ListRecords&metadataPrefix=oai_dc"
+check "HEAD answers 200 with the same Content-Length" sh -c "head -n 1 '$T/hh' | grep -q ' 200' && grep -qi '^content-length: $(wc -c <"$T/b")' '$T/hh'"
 curl -s -H 'Accept-Encoding: gzip;q=0' -D "$T/h" -o /dev/null "$B?verb=Identify"
 check "no gzip for q=0" sh -c "! grep -qi '^content-encoding' '$T/h'"
 check "POST with another type gets 415" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data 'verb=Identify' "$B")" = 415
@@ -188,6 +199,23 @@ start_server repo
 curl -s -o "$T/p3.xml" "$B?verb=ListRecords&resumptionToken=$tok2"
 check "a token survives a restart" test "$(xp 'count(//*[local-name()="record"])' "$T/p3.xml")" -eq 25
 check "the cursor continues" test "$(xp 'string(//*[local-name()="resumptionToken"]/@cursor)' "$T/p3.xml")" = 50
+
+# ---- a page too big to be made whole first is streamed ----
+stop_server TERM
+run init --namespace big.example.org --admin-email a@example.org big
+sed -i 's/^page_size = .*/page_size = 1000/' big/vellum.conf
+run -r big oai synth 400
+start_server big
+curl -s -D "$T/h" -o "$T/big.xml" "$B?verb=ListRecords&metadataPrefix=mods"
+check "a page over 256 KiB is streamed (chunked)" grep -qi '^transfer-encoding: chunked' "$T/h"
+check "the streamed page validates (MODS 3.8)" valid "$T/big.xml" "$T/drv.xsd"
+check "the streamed page holds every record" test "$(xp 'count(//*[local-name()="record"])' "$T/big.xml")" -eq 400
+curl -s -H 'Accept-Encoding: gzip' -o "$T/big.gz" "$B?verb=ListRecords&metadataPrefix=mods"
+sed 's/<responseDate>.*<.responseDate>//' "$T/big.xml" >"$T/big.a"
+gzip -dc "$T/big.gz" | sed 's/<responseDate>.*<.responseDate>//' >"$T/big.b"
+check "a streamed gzip page is the same page" cmp -s "$T/big.a" "$T/big.b"
+stop_server TERM
+start_server repo
 
 # ---- random requests: always 200, text/xml, schema-valid ----
 mkdir -p "$T/rand"
