@@ -107,27 +107,27 @@ echo "openssl sha512: $(echo "scale=0; $S512 / 1048576" | bc) MiB/s per core;" \
 # Both sides start from the same file-system state.  Right after a mass
 # deletion (the last copy, the last repository: 100,000 files) ext4's
 # inode allocator skips every recently freed inode one by one
-# (recently_deleted(), a window of dirty_expire_centisecs, 30 s), which
-# makes creating files several times slower for whoever runs next.
-settle() {
+# (recently_deleted(); seen here to last longer than
+# dirty_expire_centisecs), which makes creating files several times
+# slower for whoever runs next.  So the copy and the repository of a
+# set are removed together, before it, and both sides run after the
+# same pause.
+clear_out() {
+	rm -rf "$OUT/copy" "$OUT/repo"
 	sync
-	sleep "${BENCH_SETTLE:-35}"
+	sleep "${BENCH_SETTLE:-60}"
 }
 
 reference() { # SRC: cp -r then sha512sum over the copy
-	rm -rf "$OUT/copy"
-	settle
 	t0=$(now)
 	cp -r "$1" "$OUT/copy"
 	find "$OUT/copy" -type f -print0 | xargs -0 -P "$CORES" -n 64 sha512sum >/dev/null
 	sync
 	t1=$(now)
 	REF=$(elapsed "$t0" "$t1")
-	rm -rf "$OUT/copy"
 }
 
 fresh_repo() {
-	rm -rf "$OUT/repo"
 	"$V" init "$OUT/repo" >/dev/null
 }
 
@@ -135,10 +135,9 @@ fresh_repo() {
 for n in "$QUARTER" "$OBJECTS"; do
 	src=$OUT/small-$n
 	bytes=$(bytes_of "$src")
+	clear_out
 	reference "$src"
-	rm -rf "$OUT/copy"
 	fresh_repo
-	settle
 	timed "$V" -q -r "$OUT/repo" ingest --batch "$src/batch.csv"
 	rss_small_n=$RSS
 	echo "small, $n objects x $FILES files ($(echo "$bytes / 1048576" | bc) MiB):"
@@ -164,13 +163,12 @@ echo "  peak RSS at $QUARTER and $OBJECTS objects: $((r1 / 1024)) and" \
 
 # ---- big files ----
 bytes=$(bytes_of "$OUT/big/src")
+clear_out
 reference "$OUT/big/src"
-rm -rf "$OUT/copy"
 fresh_repo
-settle
 timed "$V" -q -r "$OUT/repo" ingest --title "Big files" "$OUT/big/src"
 echo "big, $BIG_FILES x $BIG_MIB MiB in one object:"
 echo "  vellum ingest: $SECS s, $(mbs "$bytes" "$SECS") MiB/s, peak RSS $((RSS / 1024)) MiB"
 echo "  ratio to the hash limit: $(ratio "$bytes / $SECS" "$LIMIT")"
 echo "  cp -r + sha512sum: $REF s; vellum is $(ratio "$REF" "$SECS")x its speed"
-rm -rf "$OUT/repo"
+rm -rf "$OUT/repo" "$OUT/copy"

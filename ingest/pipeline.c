@@ -55,6 +55,10 @@ struct job {
 	int64_t slot;     /* its rows in the TEMP tables (a group has many) */
 	double seconds;   /* spent on it so far */
 	int rc;           /* the outcome of its commit */
+	/* The payload's last chunk, still being identified while the next
+	 * object is prepared (finish_inspect), and what that gave. */
+	struct inspect *inspect;
+	int inspect_rc;
 	/* Its catalog rows, inside the commit's transaction: an ingest's
 	 * or an update's. */
 	int (*rows)(struct job *j);
@@ -460,6 +464,13 @@ struct pending {
 	char msg[256];
 };
 
+struct id_worker {
+	struct inspect *in;
+	unsigned t;
+	pthread_t tid;
+	int running;
+};
+
 struct inspect {
 	struct job *j;
 	sqlite3_stmt *file, *digest;
@@ -467,6 +478,8 @@ struct inspect {
 	size_t nchunk;
 	struct ing_magic *magics[ID_THREADS_MAX];
 	unsigned nthreads;
+	struct id_worker w[ID_THREADS_MAX]; /* identifying the chunk */
+	int identifying;                    /* threads are running */
 	EVP_MD_CTX *md; /* the payload digest: duplicate detection */
 	int dup_alg;
 	int want_tag; /* 1: tag entries, 0: payload entries */
@@ -531,12 +544,6 @@ store_entry(struct inspect *in, const char *path, int tag, uint64_t size,
 	return 0;
 }
 
-struct id_worker {
-	struct inspect *in;
-	unsigned t;
-	pthread_t tid;
-};
-
 static void *
 identify_some(void *arg)
 {
@@ -598,71 +605,88 @@ start_identifiers(struct inspect *in)
 	return 0;
 }
 
-/* Identifies the chunk's files in parallel, then records them in
- * order: counts, the payload digest, the TEMP rows. */
+/* Starts identifying the chunk's files, a thread per core; they run
+ * until identify_wait(). */
 static int
-flush_chunk(struct inspect *in)
+identify_start(struct inspect *in)
 {
-	struct id_worker w[ID_THREADS_MAX];
-	char sep = ' ';
-	unsigned t, started = 0;
+	unsigned t;
+	int rc;
+
+	if ((rc = start_identifiers(in)) < 0)
+		return rc;
+	for (t = 0; t < in->nthreads; t++) {
+		in->w[t].in = in;
+		in->w[t].t = t;
+		in->w[t].running =
+			pthread_create(&in->w[t].tid, NULL, identify_some,
+				       &in->w[t]) == 0;
+	}
+	in->identifying = 1;
+	return 0;
+}
+
+static void
+identify_wait(struct inspect *in)
+{
+	unsigned t;
+
+	if (!in->identifying)
+		return;
+	for (t = 0; t < in->nthreads; t++)
+		if (in->w[t].running)
+			pthread_join(in->w[t].tid, NULL);
+		else
+			identify_some(&in->w[t]); /* no thread: here */
+	in->identifying = 0;
+}
+
+/* Waits for the chunk's identification, then records its files in
+ * order: the MIME counts and the TEMP rows. */
+static int
+record_chunk(struct inspect *in)
+{
 	size_t i;
 	int rc = 0;
 
-	if (!in->nchunk)
-		return 0;
-	if ((rc = start_identifiers(in)) < 0)
-		goto out;
-	for (t = 0; t < in->nthreads; t++) {
-		w[t].in = in;
-		w[t].t = t;
-		if (t > 0 &&
-		    pthread_create(&w[t].tid, NULL, identify_some, &w[t]) != 0)
-			break;
-		if (t > 0)
-			started = t;
-	}
-	identify_some(&w[0]);
-	/* Threads that could not start leave their share undone: do it. */
-	for (t = started + 1; t < in->nthreads; t++)
-		identify_some(&w[t]);
-	for (t = 1; t <= started; t++)
-		pthread_join(w[t].tid, NULL);
+	identify_wait(in);
 	/* The chunk's rows in one transaction (nested when one is open):
 	 * each autocommitted INSERT would journal the TEMP database on its
 	 * own, a thousand writes per hundred files. */
-	if ((rc = exec_sql(in->j->r, "SAVEPOINT ing_chunk", in->j->err)) < 0)
-		goto out;
-	for (i = 0; i < in->nchunk && rc == 0; i++) {
-		struct pending *pe = &in->chunk[i];
+	if (in->nchunk &&
+	    (rc = exec_sql(in->j->r, "SAVEPOINT ing_chunk", in->j->err)) == 0) {
+		for (i = 0; i < in->nchunk && rc == 0; i++) {
+			struct pending *pe = &in->chunk[i];
 
-		if (pe->rc < 0) {
-			rc = vl_err_set(in->j->err, pe->rc, "%s", pe->msg);
-			break;
+			if (pe->rc < 0) {
+				rc = vl_err_set(in->j->err, pe->rc, "%s",
+						pe->msg);
+				break;
+			}
+			count_type(in, pe->mime);
+			rc = store_entry(in, pe->path, 0, pe->size, pe->algs,
+					 pe->hex, pe->mime, pe->desc);
 		}
-		count_type(in, pe->mime);
-		in->j->res->files++;
-		in->j->res->bytes += pe->size;
-		/* Sorted by path, so the digest is the same for the same
-		 * payload whatever order it was bagged in. */
-		if (in->md && pe->hex[in->dup_alg]) {
-			EVP_DigestUpdate(in->md, pe->hex[in->dup_alg],
-					 strlen(pe->hex[in->dup_alg]));
-			EVP_DigestUpdate(in->md, &sep, 1);
-			EVP_DigestUpdate(in->md, pe->path,
-					 strlen(pe->path) + 1);
-		}
-		rc = store_entry(in, pe->path, 0, pe->size, pe->algs, pe->hex,
-				 pe->mime, pe->desc);
+		if (rc < 0)
+			exec_sql(in->j->r, "ROLLBACK TO ing_chunk", NULL);
+		exec_sql(in->j->r, "RELEASE ing_chunk", NULL);
 	}
-	if (rc < 0)
-		exec_sql(in->j->r, "ROLLBACK TO ing_chunk", NULL);
-	exec_sql(in->j->r, "RELEASE ing_chunk", NULL);
-out:
 	for (i = 0; i < in->nchunk; i++)
 		free_pending(&in->chunk[i]);
 	in->nchunk = 0;
 	return rc;
+}
+
+static int
+flush_chunk(struct inspect *in)
+{
+	int rc;
+
+	if (!in->nchunk)
+		return 0;
+	if ((rc = identify_start(in)) < 0)
+		return rc;
+	return record_chunk(in);
 }
 
 static int
@@ -676,6 +700,16 @@ queue_payload(struct inspect *in, const struct bag_file_entry *f)
 	pe = &in->chunk[in->nchunk++];
 	pe->size = f->size;
 	pe->algs = f->algs;
+	in->j->res->files++;
+	in->j->res->bytes += f->size;
+	/* Sorted by path, so the digest is the same for the same payload
+	 * whatever order it was bagged in. */
+	if (in->md && f->hex[in->dup_alg]) {
+		EVP_DigestUpdate(in->md, f->hex[in->dup_alg],
+				 strlen(f->hex[in->dup_alg]));
+		EVP_DigestUpdate(in->md, " ", 1);
+		EVP_DigestUpdate(in->md, f->path, strlen(f->path) + 1);
+	}
 	if (!(pe->path = strdup(f->path)))
 		return vl_err_set(in->j->err, VL_E_NOMEM, "out of memory");
 	for (a = 0; a < FIX_ALG_COUNT; a++)
@@ -813,46 +847,82 @@ find_duplicate(struct job *j)
 	return rc;
 }
 
-/* Records payload facts in the TEMP tables, the MIME summary and the
- * payload digest; sets res->duplicate_of when another object has the
- * same payload. */
+/* The end of INSPECT: waits for the last chunk's identification,
+ * records it and the MIME summary.  Returns what it returned the first
+ * time when called again. */
+static int
+finish_inspect(struct job *j)
+{
+	struct inspect *in = j->inspect;
+	size_t i;
+	int rc;
+
+	if (!in)
+		return j->inspect_rc;
+	rc = record_chunk(in);
+	for (i = 0; rc == 0 && i < in->ntypes; i++)
+		vl_buf_addf(&j->formats, "%s%s %llu", i ? ", " : "",
+			    in->types[i].mime,
+			    (unsigned long long)in->types[i].n);
+	inspect_close(in);
+	free(in);
+	j->inspect = NULL;
+	return j->inspect_rc = rc;
+}
+
+/* A job dropped before its commit: its identification threads stop
+ * before the stage they read goes. */
+static void
+drop_inspect(struct job *j)
+{
+	if (!j->inspect)
+		return;
+	identify_wait(j->inspect);
+	inspect_close(j->inspect);
+	free(j->inspect);
+	j->inspect = NULL;
+}
+
+/* Records payload facts in the TEMP tables and the payload digest; sets
+ * res->duplicate_of when another object has the same payload.  The last
+ * chunk of files is left being identified (j->inspect), so that work
+ * overlaps describing this object and preparing the next one;
+ * finish_inspect() completes it. */
 static int
 inspect_payload(struct job *j)
 {
-	struct inspect in;
+	struct inspect *in = calloc(1, sizeof(*in));
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dn = 0, i;
 	struct bag_meta meta = { 0 };
 	struct bag_report rep;
 	int rc;
 
+	if (!in)
+		return vl_err_set(j->err, VL_E_NOMEM, "out of memory");
 	bag_report_init(&rep);
-	if ((rc = inspect_open(&in, j)) < 0)
+	j->inspect = in;
+	if ((rc = inspect_open(in, j)) < 0)
 		goto out;
 	if ((rc = bag_read_meta(j->bag, &meta, &rep, j->err)) < 0)
 		goto out;
-	in.dup_alg = payload_algorithm(meta.payload_algs);
-	if (in.dup_alg >= 0 && (in.md = EVP_MD_CTX_new()))
-		EVP_DigestInit_ex(in.md, EVP_sha256(), NULL);
+	in->dup_alg = payload_algorithm(meta.payload_algs);
+	if (in->dup_alg >= 0 && (in->md = EVP_MD_CTX_new()))
+		EVP_DigestInit_ex(in->md, EVP_sha256(), NULL);
 	if ((rc = bag_manifest_foreach(j->bag, BAG_ENTRIES_PAYLOAD,
-				       record_entry, &in, j->err)) < 0 ||
-	    (rc = flush_chunk(&in)) < 0)
+				       record_entry, in, j->err)) < 0 ||
+	    (in->nchunk && (rc = identify_start(in)) < 0))
 		goto out;
-	for (i = 0; i < in.ntypes; i++)
-		vl_buf_addf(&j->formats, "%s%s %llu", i ? ", " : "",
-			    in.types[i].mime,
-			    (unsigned long long)in.types[i].n);
-	if (in.md) {
-		EVP_DigestFinal_ex(in.md, d, &dn);
+	if (in->md) {
+		EVP_DigestFinal_ex(in->md, d, &dn);
 		snprintf(j->payload_digest, sizeof(j->payload_digest),
-			 "%s:", fix_alg_name(in.dup_alg));
+			 "%s:", fix_alg_name(in->dup_alg));
 		for (i = 0; i < dn; i++)
 			snprintf(j->payload_digest + strlen(j->payload_digest),
 				 3, "%02x", d[i]);
 		rc = find_duplicate(j);
 	}
 out:
-	inspect_close(&in);
 	bag_meta_release(&meta);
 	bag_report_release(&rep);
 	return rc;
@@ -1289,7 +1359,8 @@ catalog_rows(struct job *j)
 	if (!key)
 		return vl_err_set(j->err, VL_E_NOMEM, "out of memory");
 	vl_time_now(j->now);
-	if ((rc = insert_object(j, key)) == 0 &&
+	if ((rc = finish_inspect(j)) == 0 &&
+	    (rc = insert_object(j, key)) == 0 &&
 	    (rc = insert_files(j, "payload")) == 0 &&
 	    (rc = insert_metadata(j)) == 0 &&
 	    (rc = insert_collections(j)) == 0 && (rc = record_events(j)) == 0 &&
@@ -1516,6 +1587,7 @@ prepare(struct job *j)
 static void
 job_release(struct job *j)
 {
+	drop_inspect(j);
 	forget_rows(j, NULL);
 	repo_stage_abort(j->stage);
 	j->stage = NULL;
@@ -1706,6 +1778,10 @@ ing_group_add(struct ing_group *g, const struct ing_opts *o, const char *label)
 	if (!g->n)
 		g->oldest = now_seconds();
 	g->q[g->n++] = q;
+	/* The previous object's identification ran while this one was
+	 * prepared; at most two run at once. */
+	if (g->n >= 2)
+		finish_inspect(&g->q[g->n - 2]->j);
 	g->bytes += q->res.bytes;
 	if (g->n == GROUP_OBJECTS || g->bytes >= GROUP_BYTES ||
 	    now_seconds() - g->oldest >= GROUP_SECONDS)
