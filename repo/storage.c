@@ -5,12 +5,13 @@
  *  - A stored object directory is complete: it appears by one rename of a
  *    fully fsync'd stage (RENAME_NOREPLACE), is replaced by one
  *    RENAME_EXCHANGE, and disappears by one rename into the trash.
- *  - Every stage NAME has a lock file NAME.lock held (flock) by the
- *    process building it; the stages of a group share one (one directory,
- *    one lock, one commit marker for a batch of objects).  The lock file is
- * made under a temporary name, locked, then renamed into place, so a visible
- * lock is always held while its owner lives; a stage whose lock can be taken is
- * abandoned.
+ *  - Every stage lives in a group: a directory NAME with a lock file
+ *    NAME.lock held (flock) by the process building it, and one commit
+ *    marker.  A stage of its own is the only stage of its own group; a
+ *    batch's stages share one.  The lock file is made under a temporary
+ *    name, locked, then renamed into place, so a visible lock is always
+ *    held while its owner lives; a group whose lock can be taken is
+ *    abandoned.
  *  - Stored files are opened component by component with O_NOFOLLOW, so
  *    a symlink planted inside an object is never followed.
  */
@@ -40,14 +41,11 @@ struct repo_stage_group {
 
 struct repo_stage {
 	struct repo *repo;
-	struct repo_stage_group *group; /* NULL: a stage of its own */
-	char *key;                      /* destination key */
-	char *root; /* the stage directory, covered by the lock; in a group,
-		       the group's (borrowed) */
-	char *dir;  /* ROOT/object (ROOT/N in a group): what becomes the
-		       stored object */
-	char *lock; /* ROOT.lock (none in a group) */
-	int lock_fd;
+	struct repo_stage_group *group;
+	int own_group; /* a stage of its own: the group goes with it */
+	char *key;     /* destination key */
+	char *dir;     /* GROUP/object (own group) or GROUP/N: what becomes
+			  the stored object */
 	enum repo_stage_mode mode;
 	int stored; /* the object directory is in place (commit ran) */
 };
@@ -284,45 +282,9 @@ populate(struct repo_stage *s, const char *object_id, struct vl_err *err)
 	return rc;
 }
 
-int
-repo_stage_new(struct repo *r, const char *object_id, enum repo_stage_mode mode,
-	       struct repo_stage **out, struct vl_err *err)
-{
-	struct vl_buf path = VL_BUF_INIT;
-	struct repo_stage *s;
-	int rc;
-
-	*out = NULL;
-	if (!(s = calloc(1, sizeof(*s))))
-		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	s->repo = r;
-	s->mode = mode;
-	if (!(s->key = repo_store_key(object_id))) {
-		s->lock_fd = -1;
-		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	rc = locked_dir(r, strrchr(s->key, '/') + 1, &s->root, &s->lock,
-			&s->lock_fd, err);
-	if (rc < 0)
-		goto fail;
-	vl_buf_addf(&path, "%s/object", s->root);
-	if (!(s->dir = vl_buf_detach(&path, NULL))) {
-		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	if ((rc = populate(s, object_id, err)) < 0)
-		goto fail;
-	*out = s;
-	return 0;
-fail:
-	repo_stage_abort(s);
-	return rc;
-}
-
-int
-repo_stage_group_new(struct repo *r, struct repo_stage_group **out,
-		     struct vl_err *err)
+static int
+group_new(struct repo *r, const char *prefix, struct repo_stage_group **out,
+	  struct vl_err *err)
 {
 	struct repo_stage_group *g;
 	int rc;
@@ -331,13 +293,20 @@ repo_stage_group_new(struct repo *r, struct repo_stage_group **out,
 	if (!(g = calloc(1, sizeof(*g))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	g->repo = r;
-	if ((rc = locked_dir(r, "group", &g->root, &g->lock, &g->lock_fd,
-			     err)) < 0) {
+	if ((rc = locked_dir(r, prefix, &g->root, &g->lock, &g->lock_fd, err)) <
+	    0) {
 		repo_stage_group_free(g);
 		return rc;
 	}
 	*out = g;
 	return 0;
+}
+
+int
+repo_stage_group_new(struct repo *r, struct repo_stage_group **out,
+		     struct vl_err *err)
+{
+	return group_new(r, "group", out, err);
 }
 
 void
@@ -356,14 +325,14 @@ repo_stage_group_free(struct repo_stage_group *g)
 	free(g);
 }
 
-int
-repo_stage_new_in(struct repo_stage_group *g, const char *object_id,
-		  enum repo_stage_mode mode, struct repo_stage **out,
-		  struct vl_err *err)
+/* A stage in g, its object built in GROUP/name (NULL: the next number). */
+static int
+stage_in(struct repo_stage_group *g, const char *object_id,
+	 enum repo_stage_mode mode, const char *name, struct repo_stage **out,
+	 struct vl_err *err)
 {
 	struct vl_buf path = VL_BUF_INIT;
 	struct repo_stage *s;
-	unsigned n;
 	int rc;
 
 	*out = NULL;
@@ -371,12 +340,12 @@ repo_stage_new_in(struct repo_stage_group *g, const char *object_id,
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	s->repo = g->repo;
 	s->group = g;
-	s->lock_fd = -1;
 	s->mode = mode;
-	s->root = g->root;
-	/* Stages of one group may be made by several threads. */
-	n = __atomic_fetch_add(&g->next, 1, __ATOMIC_RELAXED);
-	vl_buf_addf(&path, "%s/%u", g->root, n);
+	if (name)
+		vl_buf_addf(&path, "%s/%s", g->root, name);
+	else /* stages of one group may be made by several threads */
+		vl_buf_addf(&path, "%s/%u", g->root,
+			    __atomic_fetch_add(&g->next, 1, __ATOMIC_RELAXED));
 	s->key = repo_store_key(object_id);
 	s->dir = vl_buf_detach(&path, NULL);
 	if (!s->key || !s->dir) {
@@ -392,6 +361,39 @@ fail:
 	return rc;
 }
 
+int
+repo_stage_new_in(struct repo_stage_group *g, const char *object_id,
+		  enum repo_stage_mode mode, struct repo_stage **out,
+		  struct vl_err *err)
+{
+	return stage_in(g, object_id, mode, NULL, out, err);
+}
+
+/* A stage of its own: the only stage of a group named after the object
+ * (so a leftover stage says whose it was). */
+int
+repo_stage_new(struct repo *r, const char *object_id, enum repo_stage_mode mode,
+	       struct repo_stage **out, struct vl_err *err)
+{
+	struct repo_stage_group *g;
+	char *key = repo_store_key(object_id);
+	int rc;
+
+	*out = NULL;
+	if (!key)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	rc = group_new(r, strrchr(key, '/') + 1, &g, err);
+	free(key);
+	if (rc < 0)
+		return rc;
+	if ((rc = stage_in(g, object_id, mode, "object", out, err)) < 0) {
+		repo_stage_group_free(g);
+		return rc;
+	}
+	(*out)->own_group = 1;
+	return 0;
+}
+
 const char *
 repo_stage_dir(const struct repo_stage *s)
 {
@@ -401,23 +403,7 @@ repo_stage_dir(const struct repo_stage *s)
 const char *
 repo_stage_scratch(const struct repo_stage *s)
 {
-	return s->group ? NULL : s->root;
-}
-
-static void
-stage_free(struct repo_stage *s)
-{
-	if (s->lock) {
-		unlink(s->lock);
-		free(s->lock);
-	}
-	if (s->lock_fd >= 0)
-		close(s->lock_fd);
-	if (!s->group)
-		free(s->root);
-	free(s->dir);
-	free(s->key);
-	free(s);
+	return s->own_group ? s->group->root : NULL;
 }
 
 void
@@ -425,14 +411,13 @@ repo_stage_abort(struct repo_stage *s)
 {
 	if (!s)
 		return;
-	if (!s->group) {
-		if (s->root)
-			vl_rmtree(s->root);
-	} else if (s->dir && !(s->stored && s->mode != REPO_STAGE_REPLACE)) {
-		/* A stored new object's directory has moved away. */
-		vl_rmtree(s->dir);
-	}
-	stage_free(s);
+	if (s->own_group)
+		repo_stage_group_free(s->group);
+	else if (s->dir && !(s->stored && s->mode != REPO_STAGE_REPLACE))
+		vl_rmtree(s->dir); /* a stored new object's has moved away */
+	free(s->dir);
+	free(s->key);
+	free(s);
 }
 
 /*
@@ -458,7 +443,7 @@ write_marker(struct repo_stage *s, int64_t version, struct vl_err *err)
 		    s->mode == REPO_STAGE_REPLACE ? "replace" : "new", s->key,
 		    (unsigned long long)st.st_ino, (long long)version,
 		    strrchr(s->dir, '/') + 1);
-	vl_buf_addf(&path, "%s/committed", s->root);
+	vl_buf_addf(&path, "%s/committed", s->group->root);
 	/* One write with O_APPEND: lines of a group never interleave. */
 	fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, m.buf, m.len) != (ssize_t)m.len)
