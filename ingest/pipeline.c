@@ -847,6 +847,19 @@ find_duplicate(struct job *j)
 	return rc;
 }
 
+/* Frees a job's inspection, its identification threads stopped first
+ * (a job dropped before its commit: before the stage they read goes). */
+static void
+drop_inspect(struct job *j)
+{
+	if (!j->inspect)
+		return;
+	identify_wait(j->inspect);
+	inspect_close(j->inspect);
+	free(j->inspect);
+	j->inspect = NULL;
+}
+
 /* The end of INSPECT: waits for the last chunk's identification,
  * records it and the MIME summary.  Returns what it returned the first
  * time when called again. */
@@ -864,23 +877,8 @@ finish_inspect(struct job *j)
 		vl_buf_addf(&j->formats, "%s%s %llu", i ? ", " : "",
 			    in->types[i].mime,
 			    (unsigned long long)in->types[i].n);
-	inspect_close(in);
-	free(in);
-	j->inspect = NULL;
+	drop_inspect(j);
 	return j->inspect_rc = rc;
-}
-
-/* A job dropped before its commit: its identification threads stop
- * before the stage they read goes. */
-static void
-drop_inspect(struct job *j)
-{
-	if (!j->inspect)
-		return;
-	identify_wait(j->inspect);
-	inspect_close(j->inspect);
-	free(j->inspect);
-	j->inspect = NULL;
 }
 
 /* Records payload facts in the TEMP tables and the payload digest; sets
@@ -1454,7 +1452,6 @@ commit_group(struct repo *r, struct job *const *jobs, size_t n)
 		struct job *j = jobs[i];
 
 		j->seconds += share;
-		forget_rows(j, NULL);
 		if (j->rc < 0 || j->res->skipped)
 			continue;
 		if (rc < 0) {
@@ -1907,9 +1904,7 @@ ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 	commit_group(r, &one, 1);
 	rc = j.rc;
 out:
-	repo_stage_abort(j.stage);
-	ing_description_release(&j.desc);
-	vl_buf_release(&j.formats);
+	job_release(&j);
 	res->seconds = now_seconds() - t0;
 	return rc;
 }
