@@ -634,25 +634,35 @@ store_update(struct hv_store *s, const struct hv_record *rec,
 		       "active", NULL, err);
 }
 
+/* The object of identifier becomes a tombstone (the reason recorded),
+ * and its map row says so. */
 static int
-store_delete(struct hv_store *s, const struct hv_record *rec,
-	     const struct mapping *m, struct vl_err *err)
+delete_mapped(struct hv_store *s, const char *identifier, const char *datestamp,
+	      const struct mapping *m, const char *reason, struct vl_err *err)
 {
-	char reason[1024];
-	int rc;
+	int rc = ing_delete(s->r, m->object_id, reason, 0, err);
 
-	snprintf(reason, sizeof(reason),
-		 "deleted at harvest source '%s' (%s): %s, datestamp %s",
-		 s->o.source, s->o.base_url, rec->identifier, rec->datestamp);
-	rc = ing_delete(s->r, m->object_id, reason, 0, err);
 	if (rc == VL_E_NOTFOUND) /* already a tombstone here */
 		vl_err_clear(err);
 	else if (rc < 0)
 		return rc;
 	else
 		s->n.deleted++;
-	return map_put(s, rec->identifier, m->object_id, rec->datestamp,
+	return map_put(s, identifier, m->object_id, datestamp,
 		       m->digest[0] ? m->digest : NULL, "deleted", NULL, err);
+}
+
+static int
+store_delete(struct hv_store *s, const struct hv_record *rec,
+	     const struct mapping *m, struct vl_err *err)
+{
+	char reason[1024];
+
+	snprintf(reason, sizeof(reason),
+		 "deleted at harvest source '%s' (%s): %s, datestamp %s",
+		 s->o.source, s->o.base_url, rec->identifier, rec->datestamp);
+	return delete_mapped(s, rec->identifier, rec->datestamp, m, reason,
+			     err);
 }
 
 /* What the catalog holds under a candidate id: 0 nothing, 1 this very
@@ -803,20 +813,8 @@ hv_store_record(struct hv_store *s, const struct hv_record *rec,
 
 /* ---- sweeping what a whole list no longer holds ---- */
 
-static const char *
-reason_for(char *buf, size_t n, struct hv_store *s, const char *identifier,
-	   const char *now)
-{
-	snprintf(buf, n,
-		 "no longer in the whole list of harvest source '%s' (%s)"
-		 " on %s: %s",
-		 s->o.source, s->o.base_url, now, identifier);
-	return buf;
-}
-
 struct gone {
 	char *identifier, *datestamp;
-	struct mapping m;
 };
 
 static void
@@ -852,8 +850,8 @@ find_gone(struct hv_store *s, struct gone **out, size_t *n, struct vl_err *err)
 	*out = NULL;
 	*n = 0;
 	if ((rc = repo_prepare(s->r, &st,
-			       "SELECT identifier, datestamp, object_id,"
-			       " digest FROM harvest_records WHERE"
+			       "SELECT identifier, datestamp"
+			       " FROM harvest_records WHERE"
 			       " source = ?1 AND status = 'active' AND"
 			       " object_id IS NOT NULL AND identifier NOT IN"
 			       " (SELECT identifier FROM temp.hv_seen)",
@@ -873,14 +871,6 @@ find_gone(struct hv_store *s, struct gone **out, size_t *n, struct vl_err *err)
 		memset(g, 0, sizeof(*g));
 		g->identifier = col_strdup(st, 0);
 		g->datestamp = col_strdup(st, 1);
-		g->m.found = 1;
-		snprintf(g->m.object_id, sizeof(g->m.object_id), "%s",
-			 sqlite3_column_text(st, 2));
-		snprintf(g->m.status, sizeof(g->m.status), "active");
-		snprintf(g->m.digest, sizeof(g->m.digest), "%s",
-			 sqlite3_column_text(st, 3)
-				 ? (const char *)sqlite3_column_text(st, 3)
-				 : "");
 		if (!g->identifier || !g->datestamp)
 			break;
 	}
@@ -901,6 +891,8 @@ int
 hv_store_sweep(struct hv_store *s, uint64_t *swept, struct vl_err *err)
 {
 	char reason[1024], now[VL_TIME_LEN];
+	uint64_t before = s->n.deleted;
+	struct mapping m;
 	struct gone *v;
 	size_t n, i;
 	int rc;
@@ -918,23 +910,15 @@ hv_store_sweep(struct hv_store *s, uint64_t *swept, struct vl_err *err)
 		return rc;
 	vl_time_now(now);
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = ing_delete(s->r, v[i].m.object_id,
-				reason_for(reason, sizeof(reason), s,
-					   v[i].identifier, now),
-				0, err);
-		if (rc == VL_E_NOTFOUND) { /* already a tombstone here */
-			vl_err_clear(err);
-			rc = 0;
-		} else if (rc == 0) {
-			s->n.deleted++;
-			(*swept)++;
-		}
-		if (rc == 0)
-			rc = map_put(s, v[i].identifier, v[i].m.object_id,
-				     v[i].datestamp,
-				     v[i].m.digest[0] ? v[i].m.digest : NULL,
-				     "deleted", NULL, err);
+		snprintf(reason, sizeof(reason),
+			 "no longer in the whole list of harvest source '%s'"
+			 " (%s) on %s: %s",
+			 s->o.source, s->o.base_url, now, v[i].identifier);
+		if ((rc = map_get(s, v[i].identifier, &m, err)) == 0)
+			rc = delete_mapped(s, v[i].identifier, v[i].datestamp,
+					   &m, reason, err);
 	}
+	*swept = s->n.deleted - before;
 	gone_free(v, n);
 	return rc;
 }
