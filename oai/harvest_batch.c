@@ -59,8 +59,6 @@ struct item {
 	struct bag_file files[MAX_FILES];
 	size_t nfiles;
 	struct repo_stage *stage;
-	int taken;       /* a worker staged it ... */
-	unsigned worker; /* ... this one */
 	int rc;
 	struct vl_err err;
 };
@@ -606,19 +604,14 @@ out:
 	return rc;
 }
 
-enum phase { STORE, FINISH, UNDO };
-
 struct worker {
 	pthread_t t;
 	struct hv_batch *b;
 	unsigned k;
-	enum phase phase;
 	int running;
 };
 
-/* STORE: take the next item the main thread has built (it stays this
- * worker's: FINISH and UNDO go back to the thread and repository handle
- * that staged it). */
+/* Writes the bags of the items the main thread has built, as they come. */
 static void *
 work(void *arg)
 {
@@ -627,20 +620,6 @@ work(void *arg)
 	struct item *it;
 	size_t i;
 
-	if (w->phase != STORE) {
-		for (i = 0; i < b->n; i++) {
-			it = &b->items[i];
-			if (!it->taken || it->worker != w->k)
-				continue;
-			if (w->phase == FINISH)
-				repo_stage_finish(it->stage);
-			else
-				/* undoes the store if there was one */
-				repo_stage_rollback(it->stage, NULL);
-			it->stage = NULL;
-		}
-		return NULL;
-	}
 	for (;;) {
 		pthread_mutex_lock(&b->mu);
 		while (b->next >= b->ready && !b->closed)
@@ -652,8 +631,6 @@ work(void *arg)
 		i = b->next++;
 		pthread_mutex_unlock(&b->mu);
 		it = &b->items[i];
-		it->taken = 1;
-		it->worker = w->k;
 		it->rc = store_bag(b->sg, it, &it->err);
 	}
 }
@@ -676,16 +653,15 @@ store_all(struct hv_batch *b, struct vl_err *err)
 	return rc;
 }
 
-/* Starts n workers on a phase; returns how many run (0: do it here). */
+/* Starts n workers; returns how many run (0: do it here). */
 static unsigned
-start(struct hv_batch *b, struct worker *w, unsigned n, enum phase phase)
+start(struct hv_batch *b, struct worker *w, unsigned n)
 {
 	unsigned k, running = 0;
 
 	for (k = 0; k < n; k++) {
 		w[k].b = b;
 		w[k].k = k;
-		w[k].phase = phase;
 		w[k].running = pthread_create(&w[k].t, NULL, work, &w[k]) == 0;
 		running += (unsigned)w[k].running;
 	}
@@ -702,18 +678,19 @@ join(struct worker *w, unsigned n)
 			pthread_join(w[k].t, NULL);
 }
 
-/* FINISH or UNDO, by the thread of each stage. */
+/* After the catalog's COMMIT (finish) or ROLLBACK (undo the stores). */
 static void
-run_phase(struct hv_batch *b, unsigned n, enum phase phase)
+end_stages(struct hv_batch *b, int committed)
 {
-	struct worker w[MAX_WORKERS];
-	unsigned k;
+	size_t i;
 
-	start(b, w, n, phase);
-	for (k = 0; k < n; k++)
-		if (!w[k].running)
-			work(&w[k]); /* no thread: its share here */
-	join(w, n);
+	for (i = 0; i < b->n; i++) {
+		if (committed)
+			repo_stage_finish(b->items[i].stage);
+		else
+			repo_stage_rollback(b->items[i].stage, NULL);
+		b->items[i].stage = NULL;
+	}
 }
 
 /* The item just built may be stored; close: no more will be. */
@@ -758,7 +735,7 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 	b->ready = b->next = 0;
 	b->closed = 0;
 	nw = b->n < b->nworkers ? (unsigned)b->n : b->nworkers;
-	running = start(b, w, nw, STORE);
+	running = start(b, w, nw);
 	for (i = 0; i < b->n && rc == 0; i++)
 		if ((rc = insert_item(b, &b->items[i], now, c, h, err)) == 0)
 			publish(b, 0);
@@ -778,12 +755,12 @@ hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
 		}
 	if ((rc = store_all(b, err)) < 0 || (rc = repo_commit(b->r, err)) < 0)
 		goto undo;
-	run_phase(b, nw, FINISH);
+	end_stages(b, 1);
 	drop_all(b);
 	goto out;
 undo:
 	repo_rollback(b->r);
-	run_phase(b, nw, UNDO);
+	end_stages(b, 0);
 	drop_all(b);
 	goto out;
 fail:
