@@ -12,12 +12,15 @@
  *    name, locked, then renamed into place, so a visible lock is always
  *    held while its owner lives; a group whose lock can be taken is
  *    abandoned.
- *  - Stored files are opened component by component with O_NOFOLLOW, so
- *    a symlink planted inside an object is never followed.
+ *  - A stored file is opened without following any symlink inside its
+ *    object: openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or,
+ *    where the kernel lacks it, component by component with O_NOFOLLOW,
+ *    so a symlink planted inside an object is never followed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -835,32 +839,81 @@ walk_parent(const char *base, const char *relpath, int create,
 	return fd;
 }
 
+/* openat2(2) of relpath below dfd that never leaves dfd and never
+ * follows a symlink (RESOLVE_NO_SYMLINKS is stricter than O_NOFOLLOW on
+ * the last component only).  -1 with errno; ENOSYS (or EPERM from a
+ * seccomp filter) when the kernel cannot, so the caller walks. */
+static int
+open_below(int dfd, const char *relpath, int flags)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	how.resolve =
+		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, dfd, relpath, &how, sizeof(how));
+}
+
+static int
+open_error(struct vl_err *err, const char *relpath, int e)
+{
+	errno = e;
+	return vl_err_sys(err,
+			  e == ENOENT ? VL_E_NOTFOUND
+			  : e == ELOOP || e == EXDEV || e == ENOTDIR
+				  ? VL_E_UNSAFE
+				  : VL_E_IO,
+			  "cannot open '%s'", relpath);
+}
+
+/* Opens relpath in the object at base: one openat2 where the kernel has
+ * it, else component by component.  The descriptor, or an error code
+ * with err filled in. */
+static int
+open_stored(const char *base, const char *relpath, int flags,
+	    struct vl_err *err)
+{
+	const char *leaf;
+	int dfd, fd, e;
+
+	dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return vl_err_sys(err,
+				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				  "cannot open '%s'", base);
+	fd = open_below(dfd, relpath, flags);
+	e = errno;
+	close(dfd);
+	if (fd < 0 && (e == ENOSYS || e == EPERM)) {
+		if ((dfd = walk_parent(base, relpath, 0, &leaf, err)) < 0)
+			return dfd;
+		fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
+		e = errno;
+		close(dfd);
+	}
+	return fd < 0 ? open_error(err, relpath, e) : fd;
+}
+
 int
 repo_store_open(struct repo *r, const char *key, const char *relpath, int *fdp,
 		struct vl_err *err)
 {
 	struct vl_buf base = VL_BUF_INIT;
-	const char *leaf;
 	struct stat st;
-	int dfd, fd, rc = 0;
+	int fd, rc = 0;
 
 	*fdp = -1;
 	if ((rc = vl_path_check(relpath, err)) < 0 ||
 	    (rc = key_path(&base, r, key, err)) < 0)
 		goto out;
-	if ((dfd = walk_parent(base.buf, relpath, 0, &leaf, err)) < 0) {
-		rc = dfd;
-		goto out;
-	}
-	fd = openat(dfd, leaf,
-		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	close(dfd);
+	/* O_NONBLOCK: a FIFO planted in storage must not hang the open; it
+	 * is refused below, and on a regular file the flag does nothing
+	 * (open(2)), so the descriptor is handed on as it is. */
+	fd = open_stored(base.buf, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+			 err);
 	if (fd < 0) {
-		rc = vl_err_sys(err,
-				errno == ENOENT  ? VL_E_NOTFOUND
-				: errno == ELOOP ? VL_E_UNSAFE
-						 : VL_E_IO,
-				"cannot open '%s'", relpath);
+		rc = fd;
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -869,7 +922,6 @@ repo_store_open(struct repo *r, const char *key, const char *relpath, int *fdp,
 				relpath);
 		goto out;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	*fdp = fd;
 out:
 	vl_buf_release(&base);
@@ -945,7 +997,7 @@ walk(int dfd, struct vl_buf *rel,
 	struct repo_stat rs;
 	struct stat st;
 	DIR *d;
-	int fd, rc = 0;
+	int fd, is_dir, rc = 0;
 
 	if (!(d = fdopendir(dfd))) {
 		close(dfd);
@@ -954,8 +1006,16 @@ walk(int dfd, struct vl_buf *rel,
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
+		/* The entry's type from the directory itself where the file
+		 * system gives it: files are stat'ed once, below. */
+		if (de->d_type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), de->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			is_dir = S_ISDIR(st.st_mode);
+		} else {
+			is_dir = de->d_type == DT_DIR;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
 			tmp = reallocarray(ents, cap, sizeof(*ents));
@@ -966,7 +1026,7 @@ walk(int dfd, struct vl_buf *rel,
 			}
 			ents = tmp;
 		}
-		ents[n].is_dir = S_ISDIR(st.st_mode);
+		ents[n].is_dir = is_dir;
 		if (!(ents[n].name = strdup(de->d_name))) {
 			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 			goto out;

@@ -195,6 +195,12 @@ test_symlinks_are_never_followed(void **state)
 	assert_int_equal(l.irregular, 1);
 	assert_int_equal(repo_store_open(f->r, key, "data/nothing", &fd, &err),
 			 VL_E_NOTFOUND);
+	/* a directory on the way that is a symlink, even one leading back
+	 * inside the object */
+	snprintf(p, sizeof(p), "%s/storage/objects/%s/alias", f->dir, key);
+	assert_int_equal(symlink("data", p), 0);
+	assert_int_equal(repo_store_open(f->r, key, "alias/a.txt", &fd, &err),
+			 VL_E_UNSAFE);
 	free(key);
 }
 
