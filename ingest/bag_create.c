@@ -11,10 +11,16 @@
  * directory renamed to DEST.  On any failure the temporary directory is
  * removed: DEST appears complete or not at all.
  *
- * Bagging in place: the source is checked first (no symlinks, special
- * files or ambiguous names), then its entries move into a temporary
- * directory renamed to data/, and are hashed there.  If anything fails
- * afterwards, the entries are moved back.
+ * Bagging in place: one walk checks the source (no symlinks, special
+ * files or ambiguous names) and hashes it where it is; only when all of
+ * it passed do its entries move into a temporary directory renamed to
+ * data/.  Until then nothing but the manifests' temporary files (not in
+ * the listing that is moved, and removed on failure) is written; if
+ * anything fails after the move, the entries are moved back.
+ *
+ * The tag files are written unsynced; one syncfs(2) at the end makes
+ * the bag durable (an fsync per tag file and directory cost more than
+ * hashing a small bag).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -290,12 +296,12 @@ struct cctx {
 	int srcfd; /* source tree (the bag root when in place) */
 	int bagfd; /* the bag being built */
 	int in_place;
-	int prescan;            /* in place: only check, do not submit */
 	const char *root;       /* the bag being built, by path */
 	enum bag_format format; /* what it will be serialized as */
 	struct fix_engine *eng;
 	struct writer w;
 	struct vl_buf rel, dest;
+	struct vl_buf listed; /* in place: "data/PATH", for the deliverer */
 	uint64_t files, bytes, skipped;
 	int failed; /* atomic */
 	struct vl_err err;
@@ -368,8 +374,16 @@ c_done(void *ctx, const struct fix_result *r)
 		fail(c, &e);
 		return;
 	}
-	if (writer_line(&c->w, r->dest ? r->dest : r->path, r->digests, &e) <
-	    0) {
+	if (c->in_place) {
+		vl_buf_reset(&c->listed);
+		if (vl_buf_addf(&c->listed, "data/%s", r->path) < 0) {
+			vl_err_set(&e, VL_E_NOMEM, "out of memory");
+			fail(c, &e);
+			return;
+		}
+	}
+	if (writer_line(&c->w, c->in_place ? c->listed.buf : r->dest,
+			r->digests, &e) < 0) {
 		fail(c, &e);
 		return;
 	}
@@ -480,7 +494,7 @@ warn_portable(struct cctx *c, const char *name, const char *rel, int regular)
 	struct vl_buf p = VL_BUF_INIT;
 	const char *why;
 
-	if (c->prescan || !c->o->warn)
+	if (!c->o->warn)
 		return;
 	if ((why = bag_windows_unsafe(name)))
 		c->o->warn(c->o->ctx, rel, why);
@@ -500,14 +514,14 @@ submit_file(struct cctx *c, const char *rel)
 	struct vl_err e = { 0 };
 	int rc;
 
-	if (c->prescan)
-		return 0;
-	vl_buf_reset(&c->dest);
-	vl_buf_addf(&c->dest, "data/%s", rel);
-	if (c->in_place)
-		rc = fix_engine_submit(c->eng, c->dest.buf, NULL, 0, NULL, &e);
-	else
+	if (c->in_place) {
+		/* hashed where it is, listed as where it will be */
+		rc = fix_engine_submit(c->eng, rel, NULL, 0, NULL, &e);
+	} else {
+		vl_buf_reset(&c->dest);
+		vl_buf_addf(&c->dest, "data/%s", rel);
 		rc = fix_engine_submit(c->eng, rel, c->dest.buf, 0, NULL, &e);
+	}
 	if (rc < 0 && !c->failed)
 		fail(c, &e);
 	return rc;
@@ -538,7 +552,7 @@ enter_dir(struct cctx *c, int dirfd, const char *name, const char *rel,
 			return failf(c, VL_E_INVAL,
 				     "symbolic link '%s' makes a loop", rel);
 		}
-	if (!c->in_place && !c->prescan) {
+	if (!c->in_place) {
 		vl_buf_reset(&c->dest);
 		vl_buf_addf(&c->dest, "data/%s", rel);
 		if ((rc = bag_mkdirs_at(c->bagfd, c->dest.buf, &e)) < 0) {
@@ -597,18 +611,14 @@ src_link(struct cctx *c, int dirfd, const char *name, const char *rel)
 	return failf(c, VL_E_INVAL, "'%s' leads to a special file", rel);
 }
 
+/* Checks and submits the entries names of dirfd (the directory at
+ * c->rel). */
 static int
-walk_src(struct cctx *c, int dirfd)
+walk_names(struct cctx *c, int dirfd, char **names, size_t n)
 {
-	struct vl_err e = { 0 };
-	char **names;
-	size_t n, i, base = c->rel.len;
+	size_t i, base = c->rel.len;
 	int rc;
 
-	if ((rc = bag_list_dir(dirfd, &names, &n, &e)) < 0) {
-		fail(c, &e);
-		return rc;
-	}
 	if ((rc = check_normalization(c, names, n)) < 0)
 		goto out;
 	for (i = 0; i < n && !c->failed; i++) {
@@ -645,8 +655,24 @@ walk_src(struct cctx *c, int dirfd)
 out:
 	c->rel.len = base;
 	c->rel.buf[base] = '\0';
-	bag_names_free(names, n);
 	return c->failed ? -1 : rc;
+}
+
+static int
+walk_src(struct cctx *c, int dirfd)
+{
+	struct vl_err e = { 0 };
+	char **names;
+	size_t n;
+	int rc;
+
+	if ((rc = bag_list_dir(dirfd, &names, &n, &e)) < 0) {
+		fail(c, &e);
+		return rc;
+	}
+	rc = walk_names(c, dirfd, names, n);
+	bag_names_free(names, n);
+	return rc;
 }
 
 /* The bag-info elements the bag gets: the given ones in order, then
@@ -698,8 +724,8 @@ write_info(struct cctx *c, struct vl_err *err)
 	if (rc == 0 && bag_info_format(&out, &bi) < 0)
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 	if (rc == 0)
-		rc = write_small(c->bagfd, "bag-info.txt", out.buf, out.len,
-				 c->o->no_sync, err);
+		rc = write_small(c->bagfd, "bag-info.txt", out.buf, out.len, 1,
+				 err);
 	vl_buf_release(&out);
 	bag_info_release(&bi);
 	return rc;
@@ -805,15 +831,16 @@ check_profile(struct cctx *c, struct vl_err *err)
 	return rc;
 }
 
-/* Hashes (and copies) the payload; writes every tag file. */
+/* Checks and hashes the payload (into DEST: copies it in the same
+ * read) from names, the entries of the source root, streaming manifest
+ * lines to temporary files in the bag. */
 static int
-build(struct cctx *c, struct vl_err *err)
+hash_payload(struct cctx *c, char **names, size_t n, struct vl_err *err)
 {
 	struct fix_engine_opts eo = { 0 };
-	int rc, walkfd;
+	int rc;
 
-	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, c->o->no_sync,
-			      err)) < 0)
+	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, 1, err)) < 0)
 		return rc;
 	eo.algs = c->algs;
 	eo.threads = c->o->threads;
@@ -824,16 +851,7 @@ build(struct cctx *c, struct vl_err *err)
 	eo.ctx = c;
 	if ((rc = fix_engine_new(&c->eng, &eo, err)) < 0)
 		goto fail;
-	walkfd = c->in_place ? openat(c->srcfd, "data",
-				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					      O_CLOEXEC)
-			     : dup(c->srcfd);
-	if (walkfd < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot open the payload");
-		goto fail;
-	}
-	walk_src(c, walkfd);
-	close(walkfd);
+	walk_names(c, c->srcfd, names, n);
 	fix_engine_finish(c->eng, err);
 	fix_engine_free(c->eng);
 	c->eng = NULL;
@@ -842,21 +860,27 @@ build(struct cctx *c, struct vl_err *err)
 		rc = err->code ? err->code : VL_E_IO;
 		goto fail;
 	}
-	if ((rc = writer_commit(&c->w, err)) < 0)
-		return rc;
-	if ((rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
-			      sizeof(bagit_txt) - 1, c->o->no_sync, err)) < 0 ||
-	    (rc = write_info(c, err)) < 0 ||
-	    (rc = bag_tagmanifests_at(c->bagfd, c->algs,
-				      c->o->no_sync ? BAG_NO_SYNC : 0, err)) <
-		    0)
-		return rc;
-	return c->o->profile ? check_profile(c, err) : 0;
+	return 0;
 fail:
 	fix_engine_free(c->eng);
 	c->eng = NULL;
 	writer_abort(&c->w);
 	return rc;
+}
+
+/* Writes every tag file, unsynced: the caller syncs the whole bag. */
+static int
+write_tags(struct cctx *c, struct vl_err *err)
+{
+	int rc;
+
+	if ((rc = writer_commit(&c->w, err)) < 0 ||
+	    (rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
+			      sizeof(bagit_txt) - 1, 1, err)) < 0 ||
+	    (rc = write_info(c, err)) < 0 ||
+	    (rc = bag_tagmanifests_at(c->bagfd, c->algs, BAG_NO_SYNC, err)) < 0)
+		return rc;
+	return c->o->profile ? check_profile(c, err) : 0;
 }
 
 static char *
@@ -904,7 +928,8 @@ static int
 create_into(struct cctx *c, const char *dest, struct vl_err *err)
 {
 	struct vl_buf tmpl = VL_BUF_INIT;
-	char *parent = parent_of(dest), *stage = NULL;
+	char *parent = parent_of(dest), *stage = NULL, **names = NULL;
+	size_t n = 0;
 	struct stat st;
 	int rc;
 
@@ -937,7 +962,9 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s/data'", stage);
 		goto out;
 	}
-	if ((rc = build(c, err)) < 0)
+	if ((rc = bag_list_dir(c->srcfd, &names, &n, err)) < 0 ||
+	    (rc = hash_payload(c, names, n, err)) < 0 ||
+	    (rc = write_tags(c, err)) < 0)
 		goto out;
 	if (fchmod(c->bagfd, 0755) < 0 ||
 	    (!c->o->no_sync && syncfs(c->bagfd) < 0)) {
@@ -953,6 +980,7 @@ create_into(struct cctx *c, const char *dest, struct vl_err *err)
 out:
 	if (stage)
 		bag_rmtree_at(AT_FDCWD, stage);
+	bag_names_free(names, n);
 	vl_buf_release(&tmpl);
 	free(parent);
 	return rc;
@@ -994,8 +1022,8 @@ static int
 create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 {
 	struct vl_buf tmpl = VL_BUF_INIT;
-	char **names = NULL, *tmp = NULL, *base;
-	size_t n = 0, moved = 0, i, j;
+	char **names = NULL, *tmp = NULL, *base = NULL;
+	size_t n = 0, moved = 0;
 	struct vl_err e2;
 	int rc, in_data = 0;
 
@@ -1004,33 +1032,26 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 				  "--exclude-hidden needs a destination: in "
 				  "place, hidden files would stay in the "
 				  "payload unlisted");
-	/* 1. Check everything before touching anything. */
-	c->prescan = 1;
-	if (walk_src(c, c->srcfd) < 0 || c->failed) {
-		*err = c->err;
-		return err->code ? err->code : VL_E_INVAL;
-	}
-	c->prescan = 0;
-	c->files = c->bytes = c->skipped = 0;
-	/* 2. Move the contents under a temporary name, then to data/. */
+	/* 1. Check and hash the source where it is, from a listing taken
+	 *    before the manifests' temporary files appear: nothing moves
+	 *    unless all of it passed. */
 	if ((rc = bag_list_dir(c->srcfd, &names, &n, err)) < 0)
 		return rc;
+	c->bagfd = c->srcfd;
+	c->root = src;
+	if ((rc = hash_payload(c, names, n, err)) < 0)
+		goto out;
+	/* 2. Move the contents under a temporary name, then to data/. */
 	if (vl_buf_addf(&tmpl, "%s/.vellum-bag-XXXXXX", src) < 0 ||
 	    !(tmp = mkdtemp(tmpl.buf))) {
 		rc = vl_err_sys(err, VL_E_IO,
 				"cannot create a directory in "
 				"'%s'",
 				src);
+		writer_abort(&c->w);
 		goto out;
 	}
 	base = strrchr(tmp, '/') + 1;
-	/* mkdtemp's directory is in the listing only if made before it */
-	for (i = j = 0; i < n; i++)
-		if (strcmp(names[i], base) != 0)
-			names[j++] = names[i];
-		else
-			free(names[i]);
-	n = j;
 	if ((rc = move_entries(c->srcfd, names, n, NULL, base, &moved, err)) <
 	    0)
 		goto undo;
@@ -1040,27 +1061,17 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 		goto undo;
 	}
 	in_data = 1;
-	/* 3. Hash data/ and write the tag files. */
-	c->bagfd = c->srcfd;
-	c->root = src;
-	if ((rc = build(c, err)) < 0)
+	/* 3. Write the tag files and make the whole bag durable: the
+	 *    payload was only renamed, the tag files written unsynced. */
+	if ((rc = write_tags(c, err)) < 0)
 		goto undo;
-	/* The payload was only renamed: syncing the two directories makes
-	 * the moves durable (the tag files were synced as written). */
-	{
-		int dfd =
-			openat(c->srcfd, "data",
-			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (dfd < 0 || fsync(dfd) < 0 || fsync(c->srcfd) < 0)
-			rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
-		if (dfd >= 0)
-			close(dfd);
-	}
+	if (!c->o->no_sync && syncfs(c->srcfd) < 0)
+		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
 	goto out;
 undo:
 	/* Put the source back as it was. */
 	e2 = *err;
+	writer_abort(&c->w);
 	{
 		static const char *const made[] = { "bagit.txt",
 						    "bag-info.txt" };
@@ -1112,6 +1123,7 @@ create(const char *src, const char *dest, const struct bag_create_opts *o,
 	pthread_mutex_init(&c.mu, NULL);
 	vl_buf_init(&c.rel, 0);
 	vl_buf_init(&c.dest, 0);
+	vl_buf_init(&c.listed, 0);
 	c.srcfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.srcfd < 0) {
 		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
@@ -1134,6 +1146,7 @@ out:
 		close(c.srcfd);
 	vl_buf_release(&c.rel);
 	vl_buf_release(&c.dest);
+	vl_buf_release(&c.listed);
 	pthread_mutex_destroy(&c.mu);
 	return rc;
 }

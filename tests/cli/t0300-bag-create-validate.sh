@@ -131,6 +131,22 @@ ln -s x withlink/l
 run bag create withlink
 expect_rc "in place refuses symlinks" 3
 check "nothing moved after refusal" test -f withlink/x
+# a refusal found after other files were hashed leaves the listing as it
+# was: no manifest's temporary file, no temporary directory
+mkdir late
+for f in a b c d e f g h; do printf '%s' "$f" >late/$f.txt; done
+printf 'bag' >late/bagit.txt
+ln -s a.txt late/zz
+before=$(ls -A late | tr '\n' ' ')
+run bag create late
+expect_rc "a late symlink is refused" 3
+check "the source lists exactly as before" test "$(ls -A late | tr '\n' ' ')" = "$before"
+rm late/zz
+run bag create late
+expect_rc "then it bags" 0
+check "a bagit.txt of the source becomes payload" test "$(cat late/data/bagit.txt)" = bag
+run bag validate late
+expect_rc "and validates" 0
 run bag create --exclude-hidden withlink
 expect_rc "--exclude-hidden in place is a usage error" 2
 
