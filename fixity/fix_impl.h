@@ -28,6 +28,17 @@ struct fix_read_ctl {
 	void *arg;
 };
 
+/* The value of a hexadecimal digit, plus one; 0 for any other byte.  A
+ * table: manifests hold millions of digits, whose mix of digits and
+ * letters defeats a branch predictor. */
+extern const unsigned char fix_hex_value1[256];
+
+static inline int
+fix_hexval(char c)
+{
+	return (int)fix_hex_value1[(unsigned char)c] - 1;
+}
+
 /* fix_hash_fd() as ctl says. */
 int fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 		     const char *name, const struct fix_read_ctl *ctl,

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "fixity.h"
+#include "fix_impl.h"
 
 void
 fix_lines_init(struct fix_lines *it, const char *data, size_t len)
@@ -85,20 +86,25 @@ decode_utf8(struct vl_buf *out, const char *data, size_t len, int *had_bom,
 	    struct vl_err *err)
 {
 	const unsigned char *p = (const unsigned char *)data;
-	size_t i = 0, n;
+	size_t i = 0, n, start;
 
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 		*had_bom = 1;
 		i = 3;
 	}
-	for (; i < len; i += n) {
+	/* Checked whole, then copied in one piece. */
+	for (start = i; i < len; i += n) {
+		if (p[i] < 0x80) {
+			n = 1;
+			continue;
+		}
 		n = utf8_seq(p + i, len - i);
 		if (!n)
 			return vl_err_set(err, VL_E_FORMAT,
 					  "invalid UTF-8 at byte %zu", i);
-		if (vl_buf_add(out, p + i, n) < 0)
-			return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	}
+	if (vl_buf_add(out, p + start, len - start) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -154,24 +160,17 @@ out:
 	return rc;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 fix_path_decode(struct vl_buf *out, const char *s, size_t len, int version,
 		unsigned *flags, struct vl_err *err)
 {
 	size_t i;
+	char *w;
 
+	/* Decoding never lengthens: room for all of s, written in place. */
+	if (vl_buf_grow(out, len) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	w = out->buf + out->len;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
@@ -182,7 +181,8 @@ fix_path_decode(struct vl_buf *out, const char *s, size_t len, int version,
 			int v = -1;
 
 			if (i + 2 < len) {
-				int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
+				int a = fix_hexval(s[i + 1]),
+				    b = fix_hexval(s[i + 2]);
 
 				if (a >= 0 && b >= 0)
 					v = a << 4 | b;
@@ -198,26 +198,30 @@ fix_path_decode(struct vl_buf *out, const char *s, size_t len, int version,
 				*flags |= FIX_LINE_RAW_PCT;
 			}
 		}
-		if (vl_buf_addch(out, c) < 0)
-			return vl_err_set(err, VL_E_NOMEM, "out of memory");
+		*w++ = c;
 	}
+	out->len = (size_t)(w - out->buf);
+	out->buf[out->len] = '\0';
 	return 0;
 }
 
 int
 fix_path_encode(struct vl_buf *out, const char *path)
 {
-	for (; *path; path++) {
+	while (*path) {
+		size_t run = strcspn(path, "%\r\n");
+		const char *code;
 		int rc;
 
-		switch (*path) {
-		case '%': rc = vl_buf_adds(out, "%25"); break;
-		case '\r': rc = vl_buf_adds(out, "%0D"); break;
-		case '\n': rc = vl_buf_adds(out, "%0A"); break;
-		default: rc = vl_buf_addch(out, *path);
-		}
-		if (rc < 0)
+		if ((rc = vl_buf_add(out, path, run)) < 0)
 			return rc;
+		path += run;
+		if (!*path)
+			break;
+		code = *path == '%' ? "%25" : *path == '\r' ? "%0D" : "%0A";
+		if ((rc = vl_buf_add(out, code, 3)) < 0)
+			return rc;
+		path++;
 	}
 	return 0;
 }
@@ -258,7 +262,7 @@ fix_manifest_parse_line(struct fix_manifest_line *out, struct vl_buf *buf,
 	if (ck == 0)
 		return vl_err_set(err, VL_E_FORMAT, "empty line");
 	for (i = 0; i < ck; i++)
-		if (hexval(line[i]) < 0)
+		if (fix_hexval(line[i]) < 0)
 			return vl_err_set(err, VL_E_FORMAT,
 					  "checksum '%.*s' is not hexadecimal",
 					  (int)(ck > 80 ? 80 : ck), line);
@@ -272,17 +276,15 @@ fix_manifest_parse_line(struct fix_manifest_line *out, struct vl_buf *buf,
 		return vl_err_set(err, VL_E_FORMAT,
 				  "no file path after the checksum");
 	/* Checksum, lowercased, then NUL, then the decoded path. */
+	if (vl_buf_grow(buf, len + 1) < 0)
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	for (size_t k = 0; k < ck; k++) {
 		char c = line[k];
 
-		if (c >= 'A' && c <= 'F')
-			c = (char)(c - 'A' + 'a');
-		if (vl_buf_addch(buf, c) < 0)
-			return vl_err_set(err, VL_E_NOMEM, "out of memory");
+		buf->buf[k] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
 	}
-	if (vl_buf_addch(buf, '\0') < 0)
-		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	path_at = buf->len;
+	buf->buf[ck] = '\0';
+	buf->len = path_at = ck + 1;
 	/* md5sum and sha*sum write "*" before the name in binary mode. */
 	if (line[i] == '*' && i + 1 < len) {
 		flags |= FIX_LINE_STAR;

@@ -472,6 +472,7 @@ test_fix_path_encode_round_trips(void **state)
 	static const char *const names[] = {
 		"data/plain", "data/100%", "data/a\nb",
 		"data/c\rd",  "data/%25",  "data/\r\n%0A",
+		"%",          "\n",        "data/caf\xc3\xa9 %\r",
 	};
 	struct vl_buf enc = VL_BUF_INIT, dec = VL_BUF_INIT;
 	struct vl_err err = { 0 };
@@ -523,6 +524,10 @@ test_fix_text_decode_encodings(void **state)
 		0);
 	assert_string_equal(b.buf, "x");
 	assert_true(bom);
+	assert_int_equal(fix_text_decode(&b, "caf\xc3\xa9 \xe2\x82\xac!", 11,
+					 "UTF-8", &bom, &err),
+			 0);
+	assert_string_equal(b.buf, "caf\xc3\xa9 \xe2\x82\xac!");
 	assert_int_equal(fix_text_decode(&b, "a\xc3", 2, "UTF-8", &bom, &err),
 			 VL_E_FORMAT);
 	assert_non_null(strstr(err.msg, "byte 1"));
