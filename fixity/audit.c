@@ -444,27 +444,27 @@ on_read(void *ctx, size_t n, struct vl_err *err)
 	return 0;
 }
 
-/* Job paths are "KEY\nrelpath": a key never holds a newline. */
+/* A job's path is the file's path in its object, the job's udata the
+ * file. */
 static int
-open_src(void *ctx, const char *path, struct vl_err *err)
+open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 {
-	struct audit *a = ctx;
-	const char *nl = strchr(path, '\n');
-	char key[512];
+	struct afile *f = udata;
 	int fd, rc;
 
-	if (!nl || (size_t)(nl - path) >= sizeof(key))
-		return vl_err_set(err, VL_E_INVAL, "bad job '%s'", path);
-	memcpy(key, path, (size_t)(nl - path));
-	key[nl - path] = '\0';
-	if ((rc = repo_store_open(a->r, key, nl + 1, &fd, err)) < 0)
+	(void)ctx;
+	if ((rc = audit_open_file(f->owner, path, &fd, err)) < 0)
 		return rc;
 	return fd;
 }
 
+/* Called with a->mu held once the object's last file was delivered: its
+ * storage handle is no longer needed. */
 static void
 object_judged(struct audit *a, struct aobj *o)
 {
+	repo_object_close(o->obj);
+	o->obj = NULL;
 	o->next = NULL;
 	*a->done_tail = o;
 	a->done_tail = &o->next;
@@ -487,7 +487,6 @@ file_done(void *ctx, const struct fix_result *res)
 static int
 submit_object(struct audit *a, struct aobj *o, struct vl_err *err)
 {
-	struct vl_buf job = VL_BUF_INIT;
 	size_t i, left = 0;
 	unsigned algs;
 	int rc = 0;
@@ -503,13 +502,8 @@ submit_object(struct audit *a, struct aobj *o, struct vl_err *err)
 		if (!audit_file_wanted(f, &algs))
 			continue;
 		if (rc == 0) {
-			vl_buf_reset(&job);
-			if (vl_buf_addf(&job, "%s\n%s", o->key, f->path) < 0)
-				rc = vl_err_set(err, VL_E_NOMEM,
-						"out of memory");
-			else
-				rc = fix_engine_submit(a->eng, job.buf, NULL,
-						       algs, f, err);
+			rc = fix_engine_submit(a->eng, f->path, NULL, algs, f,
+					       err);
 			if (rc == 0) {
 				left--;
 				continue;
@@ -517,7 +511,6 @@ submit_object(struct audit *a, struct aobj *o, struct vl_err *err)
 		}
 		f->intr = 1; /* never submitted */
 	}
-	vl_buf_release(&job);
 	pthread_mutex_lock(&a->mu);
 	o->pending -= (unsigned)left + 1;
 	if (o->pending == 0)
@@ -1126,11 +1119,20 @@ engine_start(struct audit *a, struct vl_err *err)
 {
 	struct fix_engine_opts eo = { 0 };
 	unsigned threads = a->o->threads ? a->o->threads : fix_cpu_count();
+	unsigned queue;
 
 	eo.algs = FIX_ALG_BIT(FIX_SHA256);
 	eo.threads = threads;
-	/* Throttled reads queue little, so a stop or the budget bites. */
-	eo.queue = a->o->rate ? 2 * threads : 0;
+	/* Throttled reads queue little, so a stop or the budget bites.
+	 * Otherwise 256 jobs (at least 4 per thread) keep every thread
+	 * busy, and bound the objects in flight, each holding its stored
+	 * directory open, well below the usual limit of 1,024 open files
+	 * even when every object has one file. */
+	queue = 4 * threads;
+	eo.queue = a->o->rate    ? 2 * threads
+		   : queue < 256 ? 256
+		   : queue > 512 ? 512
+				 : queue;
 	eo.open_src = open_src;
 	eo.on_read = on_read;
 	eo.done = file_done;

@@ -65,6 +65,9 @@ struct amanifest {
 struct aobj {
 	struct aobj *next;
 	char *id, *key, *datestamp;
+	/* the stored object, held open while its files are read (NULL when
+	 * storage has no such object); closed once it is judged */
+	struct repo_object *obj;
 	struct afile *files;
 	size_t nfiles, cap;
 	size_t *slots; /* open addressing: file index + 1, 0 = empty */
@@ -103,6 +106,9 @@ void audit_loader_release(struct audit_loader *l);
  * files read here are classified at once.  Negative only when the
  * catalog fails; storage trouble becomes findings. */
 int audit_obj_load(struct audit_loader *l, struct aobj *o, struct vl_err *err);
+/* Opens one of the object's stored files (any thread). */
+int audit_open_file(struct aobj *o, const char *path, int *fd,
+		    struct vl_err *err);
 /* 1 if f must be read by the engine; *algs the algorithms to compute. */
 int audit_file_wanted(const struct afile *f, unsigned *algs);
 /* Judges a file from its read: code 0 with digests, or the error. */

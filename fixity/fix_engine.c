@@ -69,11 +69,12 @@ fix_cpu_count(void)
 }
 
 static int
-default_open_src(void *ctx, const char *path, struct vl_err *err)
+default_open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 {
 	int fd;
 
 	(void)ctx;
+	(void)udata;
 	/* O_NONBLOCK: opening a FIFO must not hang; regular files ignore
 	 * it.  O_NOFOLLOW: a final symlink is refused, not followed. */
 	fd = open(path,
@@ -120,7 +121,7 @@ run_job(struct fix_engine *e, struct slot *s, struct fix_hasher *h)
 	struct stat st;
 	int fd = -1, dfd = -1, rc;
 
-	fd = e->o.open_src(e->o.ctx, s->path, &err);
+	fd = e->o.open_src(e->o.ctx, s->path, s->udata, &err);
 	if (fd < 0) {
 		rc = fd;
 		goto out;

@@ -134,8 +134,10 @@ struct fix_engine_opts {
 	size_t bufsize;   /* read size; 0 = 64 KiB */
 	/* Opens path for reading: returns an fd or a negative VL_E_* code
 	 * with err set.  NULL = open(2) of path itself, not following a
-	 * final symlink.  Called on worker threads, concurrently. */
-	int (*open_src)(void *ctx, const char *path, struct vl_err *err);
+	 * final symlink.  Called on worker threads, concurrently, with the
+	 * job's udata. */
+	int (*open_src)(void *ctx, const char *path, void *udata,
+			struct vl_err *err);
 	/* Opens dest for writing the copy (same contract).  NULL =
 	 * open(dest, O_WRONLY|O_CREAT|O_EXCL, 0644). */
 	int (*open_dest)(void *ctx, const char *dest, struct vl_err *err);

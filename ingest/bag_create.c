@@ -343,10 +343,11 @@ failf(struct cctx *c, int code, const char *fmt, ...)
 }
 
 static int
-c_open_src(void *ctx, const char *path, struct vl_err *err)
+c_open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 {
 	struct cctx *c = ctx;
 
+	(void)udata;
 	return bag_open_beneath(c->srcfd, path,
 				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
 }

@@ -61,10 +61,11 @@ u_line(struct uctx *u, int a, const char *hex, const char *path,
 }
 
 static int
-u_open(void *ctx, const char *path, struct vl_err *err)
+u_open(void *ctx, const char *path, void *udata, struct vl_err *err)
 {
 	struct uctx *u = ctx;
 
+	(void)udata;
 	return bag_open_beneath(u->b->rootfd, path,
 				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
 }

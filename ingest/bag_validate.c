@@ -39,10 +39,11 @@ dir_get(void *ctx, const char *name, struct vl_buf *out, struct vl_err *err)
 }
 
 static int
-open_src(void *ctx, const char *path, struct vl_err *err)
+open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 {
 	struct vctx *v = ctx;
 
+	(void)udata;
 	return bag_open_beneath(v->b->rootfd, path,
 				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
 }

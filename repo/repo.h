@@ -255,9 +255,11 @@ int repo_store_clean_stages(struct repo *r,
 			    void (*cb)(void *ctx, const char *what), void *ctx,
 			    struct vl_err *err);
 
+#define REPO_SIZE_UNKNOWN UINT64_MAX
+
 struct repo_stat {
-	uint64_t size;
-	int regular; /* 0: a symlink, device, directory ... not a file */
+	uint64_t size; /* REPO_SIZE_UNKNOWN when not asked for */
+	int regular;   /* 0: a symlink, device, directory ... not a file */
 	time_t mtime;
 };
 
@@ -274,6 +276,23 @@ int repo_store_list(struct repo *r, const char *key,
 		    int (*cb)(void *ctx, const char *relpath,
 			      const struct repo_stat *st),
 		    void *ctx, struct vl_err *err);
+/* A stored object held open for reading many of its files (an audit):
+ * its directory is resolved once, its files relative to it.  The same
+ * rules as repo_store_open() and repo_store_list(); usable from several
+ * threads at once.  VL_E_NOTFOUND if the object is not stored. */
+struct repo_object;
+int repo_object_open(struct repo *r, const char *key, struct repo_object **out,
+		     struct vl_err *err);
+int repo_object_file(struct repo_object *o, const char *relpath, int *fd,
+		     struct vl_err *err);
+/* flags: REPO_LIST_NO_SIZES when sizes are not needed (regular files
+ * may then come with REPO_SIZE_UNKNOWN and mtime 0: no stat each). */
+#define REPO_LIST_NO_SIZES 1u
+int repo_object_list(struct repo_object *o, unsigned flags,
+		     int (*cb)(void *ctx, const char *relpath,
+			       const struct repo_stat *st),
+		     void *ctx, struct vl_err *err);
+void repo_object_close(struct repo_object *o);
 /* Calls cb with every stored object key (for doctor). */
 int repo_store_list_objects(struct repo *r,
 			    int (*cb)(void *ctx, const char *key), void *ctx,

@@ -790,25 +790,21 @@ out:
 
 /* ---- reading stored objects ---- */
 
-/* Opens the directories of relpath below base one component at a time,
- * never through a symlink, creating missing ones when create is set;
- * returns the parent directory's fd and sets *leaf to the last
- * component. */
+/* Opens the directories of relpath below the directory dfd one
+ * component at a time, never through a symlink, creating missing ones
+ * when create is set; returns the parent directory's fd (dfd itself is
+ * left open) and sets *leaf to the last component. */
 static int
-walk_parent(const char *base, const char *relpath, int create,
-	    const char **leaf, struct vl_err *err)
+walk_parent_fd(int dfd, const char *relpath, int create, const char **leaf,
+	       struct vl_err *err)
 {
 	char comp[256];
 	const char *p = relpath, *slash;
 	int fd, next;
 
-	if (create && (fd = vl_mkdirs(base, 0755, err)) < 0)
-		return fd;
-	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
-		return vl_err_sys(err,
-				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
-				  "cannot open '%s'", base);
+		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", relpath);
 	while ((slash = strchr(p, '/'))) {
 		if ((size_t)(slash - p) >= sizeof(comp)) {
 			close(fd);
@@ -839,6 +835,33 @@ walk_parent(const char *base, const char *relpath, int create,
 	return fd;
 }
 
+static int
+walk_parent_at(int dfd, const char *relpath, const char **leaf,
+	       struct vl_err *err)
+{
+	return walk_parent_fd(dfd, relpath, 0, leaf, err);
+}
+
+/* walk_parent_fd() below the directory base (created when create is
+ * set). */
+static int
+walk_parent(const char *base, const char *relpath, int create,
+	    const char **leaf, struct vl_err *err)
+{
+	int fd, rc;
+
+	if (create && (fd = vl_mkdirs(base, 0755, err)) < 0)
+		return fd;
+	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err,
+				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				  "cannot open '%s'", base);
+	rc = walk_parent_fd(fd, relpath, create, leaf, err);
+	close(fd);
+	return rc;
+}
+
 /* openat2(2) of relpath below dfd that never leaves dfd and never
  * follows a symlink (RESOLVE_NO_SYMLINKS is stricter than O_NOFOLLOW on
  * the last component only).  -1 with errno; ENOSYS (or EPERM from a
@@ -867,64 +890,111 @@ open_error(struct vl_err *err, const char *relpath, int e)
 			  "cannot open '%s'", relpath);
 }
 
-/* Opens relpath in the object at base: one openat2 where the kernel has
- * it, else component by component.  The descriptor, or an error code
- * with err filled in. */
+struct repo_object {
+	int dirfd;
+	char *key;
+};
+
+int
+repo_object_open(struct repo *r, const char *key, struct repo_object **out,
+		 struct vl_err *err)
+{
+	struct vl_buf base = VL_BUF_INIT;
+	struct repo_object *o;
+	int rc;
+
+	*out = NULL;
+	if ((rc = key_path(&base, r, key, err)) < 0)
+		goto out;
+	if (!(o = calloc(1, sizeof(*o))) || !(o->key = strdup(key))) {
+		free(o);
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	o->dirfd = open(base.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (o->dirfd < 0) {
+		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				"cannot open stored object '%s'", key);
+		repo_object_close(o);
+		goto out;
+	}
+	*out = o;
+out:
+	vl_buf_release(&base);
+	return rc;
+}
+
+void
+repo_object_close(struct repo_object *o)
+{
+	if (!o)
+		return;
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	free(o->key);
+	free(o);
+}
+
+/* Opens relpath below the object directory dfd: one openat2 where the
+ * kernel has it, else component by component.  The descriptor, or an
+ * error code with err filled in. */
 static int
-open_stored(const char *base, const char *relpath, int flags,
-	    struct vl_err *err)
+open_in_object(int dfd, const char *relpath, int flags, struct vl_err *err)
 {
 	const char *leaf;
-	int dfd, fd, e;
+	int pfd, fd, e;
 
-	dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return vl_err_sys(err,
-				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
-				  "cannot open '%s'", base);
 	fd = open_below(dfd, relpath, flags);
 	e = errno;
-	close(dfd);
 	if (fd < 0 && (e == ENOSYS || e == EPERM)) {
-		if ((dfd = walk_parent(base, relpath, 0, &leaf, err)) < 0)
-			return dfd;
-		fd = openat(dfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
+		if ((pfd = walk_parent_at(dfd, relpath, &leaf, err)) < 0)
+			return pfd;
+		fd = openat(pfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
 		e = errno;
-		close(dfd);
+		close(pfd);
 	}
 	return fd < 0 ? open_error(err, relpath, e) : fd;
+}
+
+int
+repo_object_file(struct repo_object *o, const char *relpath, int *fdp,
+		 struct vl_err *err)
+{
+	struct stat st;
+	int fd, rc;
+
+	*fdp = -1;
+	if ((rc = vl_path_check(relpath, err)) < 0)
+		return rc;
+	/* O_NONBLOCK: a FIFO planted in storage must not hang the open; it
+	 * is refused below, and on a regular file the flag does nothing
+	 * (open(2)), so the descriptor is handed on as it is. */
+	fd = open_in_object(o->dirfd, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+			    err);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vl_err_set(err, VL_E_UNSAFE,
+				  "'%s' is not a regular file", relpath);
+	}
+	*fdp = fd;
+	return 0;
 }
 
 int
 repo_store_open(struct repo *r, const char *key, const char *relpath, int *fdp,
 		struct vl_err *err)
 {
-	struct vl_buf base = VL_BUF_INIT;
-	struct stat st;
-	int fd, rc = 0;
+	struct repo_object *o;
+	int rc;
 
 	*fdp = -1;
 	if ((rc = vl_path_check(relpath, err)) < 0 ||
-	    (rc = key_path(&base, r, key, err)) < 0)
-		goto out;
-	/* O_NONBLOCK: a FIFO planted in storage must not hang the open; it
-	 * is refused below, and on a regular file the flag does nothing
-	 * (open(2)), so the descriptor is handed on as it is. */
-	fd = open_stored(base.buf, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK,
-			 err);
-	if (fd < 0) {
-		rc = fd;
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		rc = vl_err_set(err, VL_E_UNSAFE, "'%s' is not a regular file",
-				relpath);
-		goto out;
-	}
-	*fdp = fd;
-out:
-	vl_buf_release(&base);
+	    (rc = repo_object_open(r, key, &o, err)) < 0)
+		return rc;
+	rc = repo_object_file(o, relpath, fdp, err);
+	repo_object_close(o);
 	return rc;
 }
 
@@ -966,6 +1036,7 @@ out:
 struct entry {
 	char *name;
 	int is_dir;
+	int is_file; /* a regular file, said by readdir */
 };
 
 /* Directories sort as "name/" so a walk yields whole paths in byte
@@ -986,8 +1057,11 @@ entry_cmp(const void *a, const void *b)
 	}
 }
 
+/* Lists the tree below dfd (closed) into cb; with sizes clear, a
+ * regular file readdir(3) names as such is not stat'ed and comes with
+ * REPO_SIZE_UNKNOWN. */
 static int
-walk(int dfd, struct vl_buf *rel,
+walk(int dfd, struct vl_buf *rel, int sizes,
      int (*cb)(void *, const char *, const struct repo_stat *), void *ctx,
      struct vl_err *err)
 {
@@ -997,7 +1071,7 @@ walk(int dfd, struct vl_buf *rel,
 	struct repo_stat rs;
 	struct stat st;
 	DIR *d;
-	int fd, is_dir, rc = 0;
+	int fd, is_dir, is_file, rc = 0;
 
 	if (!(d = fdopendir(dfd))) {
 		close(dfd);
@@ -1013,8 +1087,10 @@ walk(int dfd, struct vl_buf *rel,
 				    AT_SYMLINK_NOFOLLOW) < 0)
 				continue;
 			is_dir = S_ISDIR(st.st_mode);
+			is_file = 0; /* stat'ed again below, with the size */
 		} else {
 			is_dir = de->d_type == DT_DIR;
+			is_file = de->d_type == DT_REG;
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -1027,6 +1103,7 @@ walk(int dfd, struct vl_buf *rel,
 			ents = tmp;
 		}
 		ents[n].is_dir = is_dir;
+		ents[n].is_file = is_file;
 		if (!(ents[n].name = strdup(de->d_name))) {
 			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 			goto out;
@@ -1048,7 +1125,12 @@ walk(int dfd, struct vl_buf *rel,
 				rc = vl_err_sys(err, VL_E_IO,
 						"cannot open '%s'", rel->buf);
 			else
-				rc = walk(fd, rel, cb, ctx, err);
+				rc = walk(fd, rel, sizes, cb, ctx, err);
+		} else if (!sizes && ents[i].is_file) {
+			rs.size = REPO_SIZE_UNKNOWN;
+			rs.regular = 1;
+			rs.mtime = 0;
+			rc = cb(ctx, rel->buf, &rs);
 		} else if (fstatat(dirfd(d), ents[i].name, &st,
 				   AT_SYMLINK_NOFOLLOW) == 0) {
 			fill_stat(&rs, &st);
@@ -1062,6 +1144,26 @@ out:
 		free(ents[i].name);
 	free(ents);
 	closedir(d);
+	return rc;
+}
+
+int
+repo_object_list(struct repo_object *o, unsigned flags,
+		 int (*cb)(void *ctx, const char *relpath,
+			   const struct repo_stat *st),
+		 void *ctx, struct vl_err *err)
+{
+	struct vl_buf rel = VL_BUF_INIT;
+	int fd, rc;
+
+	/* A directory stream of its own: a dup would share (and leave at
+	 * the end) the handle's reading position. */
+	fd = openat(o->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err, VL_E_IO,
+				  "cannot open stored object '%s'", o->key);
+	rc = walk(fd, &rel, (flags & REPO_LIST_NO_SIZES) == 0, cb, ctx, err);
+	vl_buf_release(&rel);
 	return rc;
 }
 
@@ -1082,7 +1184,7 @@ repo_store_list(struct repo *r, const char *key,
 				"cannot open stored object '%s'", key);
 		goto out;
 	}
-	rc = walk(fd, &rel, cb, ctx, err);
+	rc = walk(fd, &rel, 1, cb, ctx, err);
 out:
 	vl_buf_release(&base);
 	vl_buf_release(&rel);

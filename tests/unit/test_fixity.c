@@ -299,11 +299,12 @@ test_fix_engine_reports_errors_per_file(void **state)
 /* An open callback that serves content from memory (like a storage
  * backend would), via a memfd. */
 static int
-mem_open(void *ctx, const char *path, struct vl_err *err)
+mem_open(void *ctx, const char *path, void *udata, struct vl_err *err)
 {
 	int fd = memfd_create("x", MFD_CLOEXEC);
 
 	(void)ctx;
+	(void)udata;
 	if (fd < 0)
 		return vl_err_sys(err, VL_E_IO, "memfd");
 	if (write(fd, path, strlen(path)) != (ssize_t)strlen(path)) {

@@ -168,6 +168,62 @@ test_second_store_of_same_id_is_refused(void **state)
 	free(key);
 }
 
+static int
+collect_sizes(void *ctx, const char *rel, const struct repo_stat *st)
+{
+	uint64_t *sum = ctx;
+
+	(void)rel;
+	assert_true(st->regular);
+	*sum += st->size == REPO_SIZE_UNKNOWN ? 1000000 : st->size;
+	return 0;
+}
+
+static void
+test_an_object_held_open(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l1 = { 0 }, l2 = { 0 };
+	struct vl_err err = { 0 };
+	struct repo_object *o;
+	char *key = repo_store_key("obj-1");
+	uint64_t sized = 0, unsized = 0;
+	char text[16] = { 0 };
+	int fd;
+
+	assert_int_equal(repo_object_open(f->r, "ab/cd/none", &o, &err),
+			 VL_E_NOTFOUND);
+	assert_null(o);
+	store(f->r, "obj-1");
+	assert_int_equal(repo_object_open(f->r, key, &o, &err), 0);
+	/* listed twice through one handle: each listing whole */
+	assert_int_equal(repo_object_list(o, 0, collect, &l1, &err), 0);
+	assert_int_equal(repo_object_list(o, 0, collect, &l2, &err), 0);
+	assert_int_equal(l1.n, 4);
+	assert_int_equal(l2.n, 4);
+	assert_string_equal(l2.paths[2], "data/a/z.txt");
+	/* sizes when asked for, else unknown (no stat per file) */
+	assert_int_equal(repo_object_list(o, 0, collect_sizes, &sized, &err),
+			 0);
+	assert_int_equal(sized, strlen("aye\n") + strlen("zed\n") +
+					strlen("bee\n") +
+					strlen("BagIt-Version: 1.0\n"));
+	assert_int_equal(repo_object_list(o, REPO_LIST_NO_SIZES, collect_sizes,
+					  &unsized, &err),
+			 0);
+	assert_int_equal(unsized, 4000000);
+	assert_int_equal(repo_object_file(o, "data/a/z.txt", &fd, &err), 0);
+	assert_int_equal(read(fd, text, sizeof(text) - 1), 4);
+	assert_string_equal(text, "zed\n");
+	close(fd);
+	assert_int_equal(repo_object_file(o, "data/nothing", &fd, &err),
+			 VL_E_NOTFOUND);
+	assert_int_equal(repo_object_file(o, "../x", &fd, &err), VL_E_UNSAFE);
+	assert_int_equal(repo_object_file(o, "data", &fd, &err), VL_E_UNSAFE);
+	repo_object_close(o);
+	free(key);
+}
+
 static void
 test_symlinks_are_never_followed(void **state)
 {
@@ -573,6 +629,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_is_hashed_and_encoded),
+		cmocka_unit_test_setup_teardown(test_an_object_held_open, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_commit_list_and_read,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
