@@ -8,7 +8,7 @@
  * sendmail is run with fork/execve and an argument vector - no shell
  * ever sees an address - and addresses are checked before use.
  */
-#include <curl/curl.h>
+#include "../repo/vl_curl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -53,34 +53,35 @@ static int
 post_once(const char *url, const char *body, struct curl_slist *hdr, int *retry,
 	  struct vl_err *err)
 {
+	const struct vl_curl *cu = vl_curl();
 	char ebuf[CURL_ERROR_SIZE] = "";
-	CURL *c = curl_easy_init();
+	CURL *c = cu->easy_init();
 	CURLcode cc;
 	long code = 0;
 
 	*retry = 0;
 	if (!c)
 		return vl_err_set(err, VL_E_NOMEM, "cannot start libcurl");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, WEBHOOK_CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "vellum/" VELLUM_VERSION);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	cc = curl_easy_perform(c);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, WEBHOOK_CONNECT_TIMEOUT);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "vellum/" VELLUM_VERSION);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	cc = cu->easy_perform(c);
 	if (cc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
+		cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_cleanup(c);
 	if (cc != CURLE_OK) {
 		*retry = 1;
 		return vl_err_set(err, VL_E_NET, "cannot POST to '%s': %s", url,
-				  ebuf[0] ? ebuf : curl_easy_strerror(cc));
+				  ebuf[0] ? ebuf : cu->easy_strerror(cc));
 	}
 	if (code >= 200 && code < 300)
 		return 0;
@@ -92,6 +93,7 @@ int
 fix_notify_webhook(const char *url, const char *body, unsigned attempts,
 		   struct vl_err *err)
 {
+	const struct vl_curl *cu;
 	struct curl_slist *hdr = NULL;
 	unsigned i;
 	int rc = 0, retry = 1;
@@ -101,7 +103,10 @@ fix_notify_webhook(const char *url, const char *body, unsigned attempts,
 		return vl_err_set(err, VL_E_INVAL,
 				  "webhook '%s' is not an http or https URL",
 				  url);
-	hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	if ((rc = vl_curl_load(err)) < 0)
+		return rc;
+	cu = vl_curl();
+	hdr = cu->slist_append(NULL, "Content-Type: application/json");
 	if (!hdr)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	for (i = 0; i < (attempts ? attempts : 1) && retry; i++) {
@@ -117,7 +122,7 @@ fix_notify_webhook(const char *url, const char *body, unsigned attempts,
 		snprintf(msg, sizeof(msg), "%s", err->msg);
 		vl_err_set(err, VL_E_NET, "%s (after %u attempts)", msg, i);
 	}
-	curl_slist_free_all(hdr);
+	cu->slist_free_all(hdr);
 	return rc;
 }
 

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "../repo/vl_curl.h"
 
 #include "bag_impl.h"
 
@@ -53,14 +53,6 @@ struct fetcher {
 	uint64_t bytes;
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void
-curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static double
 now_s(void)
 {
@@ -82,6 +74,7 @@ scheme_ok(const struct fetcher *fe, const char *url)
 static size_t
 on_data(char *p, size_t size, size_t n, void *ud)
 {
+	const struct vl_curl *cu = vl_curl();
 	struct job *j = ud;
 	size_t len = size * n;
 	long code = 0;
@@ -89,7 +82,7 @@ on_data(char *p, size_t size, size_t n, void *ud)
 	/* A server that ignores our Range answers 200 with the whole
 	 * file: start the partial file over. */
 	if (j->got == 0 && j->start > 0 && !j->restarted) {
-		curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &code);
+		cu->easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &code);
 		if (code == 200) {
 			if (ftruncate(j->fd, 0) < 0)
 				return 0;
@@ -119,6 +112,7 @@ on_data(char *p, size_t size, size_t n, void *ud)
 static int
 start_job(struct fetcher *fe, CURLM *multi, struct job *j)
 {
+	const struct vl_curl *cu = vl_curl();
 	const struct bag_fetch_opts *o = fe->o;
 	struct stat st;
 	long timeout = o && o->timeout_s ? o->timeout_s : 60;
@@ -147,32 +141,32 @@ start_job(struct fetcher *fe, CURLM *multi, struct job *j)
 	j->too_large = 0;
 	j->restarted = 0;
 	j->errbuf[0] = '\0';
-	if (!(j->curl = curl_easy_init()))
+	if (!(j->curl = cu->easy_init()))
 		return -1;
-	curl_easy_setopt(j->curl, CURLOPT_URL, j->it->url);
-	curl_easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR,
-			 o && o->allow_file_urls ? "http,https,file"
-						 : "http,https");
-	curl_easy_setopt(j->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(j->curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(j->curl, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(j->curl, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_TIME, timeout);
-	curl_easy_setopt(j->curl, CURLOPT_USERAGENT, "vellum/" VELLUM_VERSION);
-	curl_easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(j->curl, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(j->curl, CURLOPT_ERRORBUFFER, j->errbuf);
-	curl_easy_setopt(j->curl, CURLOPT_PRIVATE, j);
+	cu->easy_setopt(j->curl, CURLOPT_URL, j->it->url);
+	cu->easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR,
+			o && o->allow_file_urls ? "http,https,file"
+						: "http,https");
+	cu->easy_setopt(j->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(j->curl, CURLOPT_FOLLOWLOCATION, 1L);
+	cu->easy_setopt(j->curl, CURLOPT_MAXREDIRS, 5L);
+	cu->easy_setopt(j->curl, CURLOPT_FAILONERROR, 1L);
+	cu->easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	cu->easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu->easy_setopt(j->curl, CURLOPT_LOW_SPEED_TIME, timeout);
+	cu->easy_setopt(j->curl, CURLOPT_USERAGENT, "vellum/" VELLUM_VERSION);
+	cu->easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(j->curl, CURLOPT_WRITEDATA, j);
+	cu->easy_setopt(j->curl, CURLOPT_ERRORBUFFER, j->errbuf);
+	cu->easy_setopt(j->curl, CURLOPT_PRIVATE, j);
 	if (j->it->length >= 0)
-		curl_easy_setopt(j->curl, CURLOPT_MAXFILESIZE_LARGE,
-				 (curl_off_t)j->it->length);
+		cu->easy_setopt(j->curl, CURLOPT_MAXFILESIZE_LARGE,
+				(curl_off_t)j->it->length);
 	if (j->start > 0)
-		curl_easy_setopt(j->curl, CURLOPT_RESUME_FROM_LARGE,
-				 (curl_off_t)j->start);
-	if (curl_multi_add_handle(multi, j->curl) != CURLM_OK)
+		cu->easy_setopt(j->curl, CURLOPT_RESUME_FROM_LARGE,
+				(curl_off_t)j->start);
+	if (cu->multi_add_handle(multi, j->curl) != CURLM_OK)
 		return -1;
 	j->state = J_ACTIVE;
 	return 0;
@@ -263,6 +257,7 @@ schedule_retry(struct fetcher *fe, struct job *j)
 static void
 after_transfer(struct fetcher *fe, struct job *j, CURLcode cc, long code)
 {
+	const struct vl_curl *cu = vl_curl();
 	unsigned retries = fe->o && fe->o->retries ? fe->o->retries : 3;
 	int r;
 
@@ -314,7 +309,7 @@ after_transfer(struct fetcher *fe, struct job *j, CURLcode cc, long code)
 		bag_problem(fe->b, BAG_ERROR, "fetch-failed", R_FETCH,
 			    j->f->path, j->it->line, NULL, NULL,
 			    "cannot download '%s': %s", j->it->url,
-			    j->errbuf[0] ? j->errbuf : curl_easy_strerror(cc));
+			    j->errbuf[0] ? j->errbuf : cu->easy_strerror(cc));
 		return;
 	}
 	schedule_retry(fe, j);
@@ -323,11 +318,12 @@ after_transfer(struct fetcher *fe, struct job *j, CURLcode cc, long code)
 static void
 transfer_done(struct fetcher *fe, CURLM *multi, struct job *j, CURLcode cc)
 {
+	const struct vl_curl *cu = vl_curl();
 	long code = 0;
 
-	curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_multi_remove_handle(multi, j->curl);
-	curl_easy_cleanup(j->curl);
+	cu->easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &code);
+	cu->multi_remove_handle(multi, j->curl);
+	cu->easy_cleanup(j->curl);
 	j->curl = NULL;
 	if (fsync(j->fd) < 0 && cc == CURLE_OK)
 		cc = CURLE_WRITE_ERROR;
@@ -340,8 +336,9 @@ transfer_done(struct fetcher *fe, CURLM *multi, struct job *j, CURLcode cc)
 static int
 run(struct fetcher *fe, struct vl_err *err)
 {
+	const struct vl_curl *cu = vl_curl();
 	unsigned parallel = fe->o && fe->o->parallel ? fe->o->parallel : 4;
-	CURLM *multi = curl_multi_init();
+	CURLM *multi = cu->multi_init();
 	size_t active = 0, left = 0, i;
 	int running = 0, rc = 0;
 
@@ -379,15 +376,15 @@ run(struct fetcher *fe, struct vl_err *err)
 				goto out;
 			}
 		}
-		curl_multi_perform(multi, &running);
-		while ((msg = curl_multi_info_read(multi, &q))) {
+		cu->multi_perform(multi, &running);
+		while ((msg = cu->multi_info_read(multi, &q))) {
 			struct job *j;
 			char *priv = NULL;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-					  &priv);
+			cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+					 &priv);
 			j = (struct job *)(void *)priv;
 			active--;
 			transfer_done(fe, multi, j, msg->data.result);
@@ -403,17 +400,17 @@ run(struct fetcher *fe, struct vl_err *err)
 			if (wait > 0)
 				usleep((useconds_t)(wait * 1e6));
 		} else if (left) {
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
+			cu->multi_poll(multi, NULL, 0, 100, NULL);
 		}
 	}
 out:
 	for (i = 0; i < fe->njobs; i++)
 		if (fe->jobs[i].curl) {
-			curl_multi_remove_handle(multi, fe->jobs[i].curl);
-			curl_easy_cleanup(fe->jobs[i].curl);
+			cu->multi_remove_handle(multi, fe->jobs[i].curl);
+			cu->easy_cleanup(fe->jobs[i].curl);
 			close(fe->jobs[i].fd);
 		}
-	curl_multi_cleanup(multi);
+	cu->multi_cleanup(multi);
 	return rc;
 }
 
@@ -506,7 +503,8 @@ bag_fetch(const char *path, const struct bag_fetch_opts *o,
 	fe.o = o;
 	fe.res = res;
 	fe.fetchfd = -1;
-	pthread_once(&curl_once, curl_init_once);
+	if ((rc = vl_curl_load(err)) < 0)
+		return rc;
 	bag_init(&b, path, rep);
 	if ((rc = bag_load_dir(&b, path, BAG_COMPLETE, err)) < 0)
 		goto out;

@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <raptor2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,50 @@ static const struct pred {
 	{ SKOS "example", "example", "n" },
 };
 #define N_PREDS (sizeof(preds) / sizeof(preds[0]))
+
+/* Raptor, loaded when a vocabulary is first imported rather than at
+ * every start of vellum (repo/vl_dl.c); written once, read-only
+ * afterwards. */
+#ifndef VL_RAPTOR_SONAME
+#define VL_RAPTOR_SONAME "libraptor2.so.0"
+#endif
+#define RAPTOR_FUNCS(X)                                                      \
+	X(free_parser, raptor_free_parser)                                   \
+	X(free_uri, raptor_free_uri)                                         \
+	X(free_world, raptor_free_world)                                     \
+	X(locator_column, raptor_locator_column)                             \
+	X(locator_line, raptor_locator_line)                                 \
+	X(new_parser, raptor_new_parser)                                     \
+	X(new_uri_from_uri_or_file_string,                                   \
+	  raptor_new_uri_from_uri_or_file_string)                            \
+	X(parser_get_locator, raptor_parser_get_locator)                     \
+	X(parser_parse_abort, raptor_parser_parse_abort)                     \
+	X(parser_parse_chunk, raptor_parser_parse_chunk)                     \
+	X(parser_parse_start, raptor_parser_parse_start)                     \
+	X(parser_set_option, raptor_parser_set_option)                       \
+	X(parser_set_statement_handler, raptor_parser_set_statement_handler) \
+	X(parser_set_uri_filter, raptor_parser_set_uri_filter)               \
+	X(uri_as_counted_string, raptor_uri_as_counted_string)               \
+	X(world_guess_parser_name, raptor_world_guess_parser_name)           \
+	X(world_open, raptor_world_open)                                     \
+	X(world_set_flag, raptor_world_set_flag)                             \
+	X(world_set_log_handler, raptor_world_set_log_handler)               \
+	X(new_world_internal, raptor_new_world_internal)
+
+static struct {
+	RAPTOR_FUNCS(VL_DL_MEMBER)
+} rap;
+static struct vl_err rap_err;
+static pthread_once_t rap_once = PTHREAD_ONCE_INIT;
+
+static void
+rap_load(void)
+{
+	static const char *const names[] = { RAPTOR_FUNCS(VL_DL_NAME) };
+
+	vl_dl_table(VL_RAPTOR_SONAME, names, sizeof(names) / sizeof(names[0]),
+		    &rap, &rap_err);
+}
 
 struct imp {
 	struct repo *r;
@@ -156,16 +201,16 @@ static void
 on_log(void *data, raptor_log_message *m)
 {
 	struct imp *im = data;
-	int line = m->locator ? raptor_locator_line(m->locator) : -1;
-	int col = m->locator ? raptor_locator_column(m->locator) : -1;
+	int line = m->locator ? rap.locator_line(m->locator) : -1;
+	int col = m->locator ? rap.locator_column(m->locator) : -1;
 
 	/* Some messages come without a locator: the parser's own position
 	 * is where it stopped. */
 	if (line <= 0 && im->parser) {
-		raptor_locator *pl = raptor_parser_get_locator(im->parser);
+		raptor_locator *pl = rap.parser_get_locator(im->parser);
 
-		line = pl ? raptor_locator_line(pl) : -1;
-		col = pl ? raptor_locator_column(pl) : -1;
+		line = pl ? rap.locator_line(pl) : -1;
+		col = pl ? rap.locator_column(pl) : -1;
 	}
 
 	if (m->level < RAPTOR_LOG_LEVEL_ERROR) {
@@ -203,7 +248,7 @@ bind_term(struct imp *im, int col, raptor_term *t)
 
 	switch (t->type) {
 	case RAPTOR_TERM_TYPE_URI:
-		s = raptor_uri_as_counted_string(t->value.uri, &len);
+		s = rap.uri_as_counted_string(t->value.uri, &len);
 		return sqlite3_bind_text(im->ins, col, (const char *)s,
 					 (int)len, SQLITE_TRANSIENT);
 	case RAPTOR_TERM_TYPE_BLANK: {
@@ -399,11 +444,11 @@ on_statement(void *data, raptor_statement *st)
 	im->res->triples++;
 	if (st->predicate->type != RAPTOR_TERM_TYPE_URI)
 		return;
-	puri = raptor_uri_as_counted_string(st->predicate->value.uri, &plen);
+	puri = rap.uri_as_counted_string(st->predicate->value.uri, &plen);
 	if (!(p = find_pred((const char *)puri, plen)))
 		return;
 	lit = o->type == RAPTOR_TERM_TYPE_LITERAL;
-	line = raptor_locator_line(raptor_parser_get_locator(im->parser));
+	line = rap.locator_line(rap.parser_get_locator(im->parser));
 	if (lit && o->value.literal.language) {
 		char raw[64];
 		size_t k;
@@ -428,7 +473,7 @@ on_statement(void *data, raptor_statement *st)
 				   im->path, line,
 				   (const char *)o->value.literal.language);
 			im->rc = VL_E_FORMAT;
-			raptor_parser_parse_abort(im->parser);
+			rap.parser_parse_abort(im->parser);
 			return;
 		}
 	}
@@ -442,8 +487,8 @@ on_statement(void *data, raptor_statement *st)
 			return;
 		}
 		if (st->subject->type == RAPTOR_TERM_TYPE_URI) {
-			su = raptor_uri_as_counted_string(
-				st->subject->value.uri, &sn);
+			su = rap.uri_as_counted_string(st->subject->value.uri,
+						       &sn);
 		} else {
 			vl_buf_adds(&subj, "_:");
 			vl_buf_add(&subj, st->subject->value.blank.string,
@@ -460,7 +505,7 @@ on_statement(void *data, raptor_statement *st)
 			rc = vl_err_set(im->err, VL_E_NOMEM, "out of memory");
 		if (rc < 0) {
 			im->rc = rc;
-			raptor_parser_parse_abort(im->parser);
+			rap.parser_parse_abort(im->parser);
 		}
 		return;
 	}
@@ -479,7 +524,7 @@ on_statement(void *data, raptor_statement *st)
 					&norm, &fold, im->err);
 		if (rc < 0) {
 			im->rc = rc;
-			raptor_parser_parse_abort(im->parser);
+			rap.parser_parse_abort(im->parser);
 			return;
 		}
 		sqlite3_bind_text(im->ins, 7, norm, -1, free);
@@ -487,7 +532,7 @@ on_statement(void *data, raptor_statement *st)
 	}
 	if (sqlite3_step(im->ins) != SQLITE_DONE) {
 		im->rc = repo_db_err(im->r->db, im->err, "vocabulary import");
-		raptor_parser_parse_abort(im->parser);
+		rap.parser_parse_abort(im->parser);
 	}
 	sqlite3_reset(im->ins);
 }
@@ -519,7 +564,7 @@ static const char *
 syntax_by_content(raptor_world *w, const unsigned char *buf, size_t n)
 {
 	const char *g =
-		raptor_world_guess_parser_name(w, NULL, NULL, buf, n, NULL);
+		rap.world_guess_parser_name(w, NULL, NULL, buf, n, NULL);
 
 	if (g && !strcmp(g, "ntriples"))
 		return "turtle"; /* see syntax_by_name() */
@@ -553,25 +598,30 @@ parse_file(struct imp *im)
 	size_t n;
 	int rc = 0;
 
+	pthread_once(&rap_once, rap_load);
+	if (rap_err.code) {
+		*im->err = rap_err;
+		return rap_err.code;
+	}
 	if (!(f = fopen(im->path, "rb")))
 		return vl_err_sys(im->err,
 				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
 				  "cannot open '%s'", im->path);
-	if (!(buf = malloc(65536)) || !(w = raptor_new_world())) {
+	if (!(buf = malloc(65536)) ||
+	    !(w = rap.new_world_internal(RAPTOR_VERSION))) {
 		rc = vl_err_set(im->err, VL_E_NOMEM, "out of memory");
 		goto out;
 	}
 	/* libxml2 is shared with the rest of vellum: Raptor must put back
 	 * the error handlers it replaces. */
-	raptor_world_set_flag(w, RAPTOR_WORLD_FLAG_LIBXML_GENERIC_ERROR_SAVE,
-			      1);
-	raptor_world_set_flag(w, RAPTOR_WORLD_FLAG_LIBXML_STRUCTURED_ERROR_SAVE,
-			      1);
-	if (raptor_world_open(w) != 0) {
+	rap.world_set_flag(w, RAPTOR_WORLD_FLAG_LIBXML_GENERIC_ERROR_SAVE, 1);
+	rap.world_set_flag(w, RAPTOR_WORLD_FLAG_LIBXML_STRUCTURED_ERROR_SAVE,
+			   1);
+	if (rap.world_open(w) != 0) {
 		rc = vl_err_set(im->err, VL_E_IO, "cannot start Raptor");
 		goto out;
 	}
-	raptor_world_set_log_handler(w, im, on_log);
+	rap.world_set_log_handler(w, im, on_log);
 	n = fread(buf, 1, 65536, f);
 	if (ferror(f)) {
 		rc = vl_err_sys(im->err, VL_E_IO, "cannot read '%s'", im->path);
@@ -586,22 +636,22 @@ parse_file(struct imp *im)
 				im->path);
 		goto out;
 	}
-	if (!(im->parser = raptor_new_parser(w, syntax))) {
+	if (!(im->parser = rap.new_parser(w, syntax))) {
 		rc = vl_err_set(im->err, VL_E_IO, "no Raptor parser for %s",
 				syntax);
 		goto out;
 	}
 	/* Raptor docs, "Parser options": NO_NET and NO_FILE deny requests
 	 * made while parsing; external entities stay unloaded. */
-	raptor_parser_set_option(im->parser, RAPTOR_OPTION_NO_NET, NULL, 1);
-	raptor_parser_set_option(im->parser, RAPTOR_OPTION_NO_FILE, NULL, 1);
-	raptor_parser_set_option(im->parser,
-				 RAPTOR_OPTION_LOAD_EXTERNAL_ENTITIES, NULL, 0);
-	raptor_parser_set_uri_filter(im->parser, deny_uri, NULL);
-	raptor_parser_set_statement_handler(im->parser, im, on_statement);
-	base = raptor_new_uri_from_uri_or_file_string(
+	rap.parser_set_option(im->parser, RAPTOR_OPTION_NO_NET, NULL, 1);
+	rap.parser_set_option(im->parser, RAPTOR_OPTION_NO_FILE, NULL, 1);
+	rap.parser_set_option(im->parser, RAPTOR_OPTION_LOAD_EXTERNAL_ENTITIES,
+			      NULL, 0);
+	rap.parser_set_uri_filter(im->parser, deny_uri, NULL);
+	rap.parser_set_statement_handler(im->parser, im, on_statement);
+	base = rap.new_uri_from_uri_or_file_string(
 		w, NULL, (const unsigned char *)im->path);
-	if (!base || raptor_parser_parse_start(im->parser, base) != 0) {
+	if (!base || rap.parser_parse_start(im->parser, base) != 0) {
 		if (!im->syntax_err)
 			vl_err_set(im->err, VL_E_FORMAT, "cannot parse '%s'",
 				   im->path);
@@ -613,7 +663,7 @@ parse_file(struct imp *im)
 
 		EVP_DigestUpdate(im->md, buf, n);
 		end = n == 0 || feof(f);
-		if (raptor_parser_parse_chunk(im->parser, buf, n, end) != 0 ||
+		if (rap.parser_parse_chunk(im->parser, buf, n, end) != 0 ||
 		    im->rc || im->syntax_err)
 			break;
 		if (end)
@@ -631,12 +681,12 @@ parse_file(struct imp *im)
 		rc = VL_E_FORMAT;
 out:
 	if (im->parser)
-		raptor_free_parser(im->parser);
+		rap.free_parser(im->parser);
 	im->parser = NULL;
 	if (base)
-		raptor_free_uri(base);
+		rap.free_uri(base);
 	if (w)
-		raptor_free_world(w);
+		rap.free_world(w);
 	free(buf);
 	if (f)
 		fclose(f);

@@ -12,7 +12,7 @@
  * body (gzip bombs included), at most 5 redirects, to http(s) only.
  * Requests ask for gzip or deflate (OAI-PMH §3.1.3); curl decodes.
  */
-#include <curl/curl.h>
+#include "../repo/vl_curl.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +35,6 @@ struct hv_http {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void
-curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static size_t
 on_data(char *p, size_t size, size_t n, void *ctx)
 {
@@ -63,51 +55,54 @@ int
 hv_http_new(struct hv_http **out, const struct hv_http_opts *o,
 	    struct vl_err *err)
 {
+	const struct vl_curl *cu = vl_curl();
 	struct hv_http *h;
 	struct vl_buf from = VL_BUF_INIT;
 	long connect;
+	int rc;
 
-	pthread_once(&curl_once, curl_init_once);
 	*out = NULL;
+	if ((rc = vl_curl_load(err)) < 0)
+		return rc;
 	if (!(h = calloc(1, sizeof(*h))))
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	h->o = *o;
 	vl_buf_init(&h->pend, 0);
-	if (!(h->multi = curl_multi_init()) || !(h->easy = curl_easy_init())) {
+	if (!(h->multi = cu->multi_init()) || !(h->easy = cu->easy_init())) {
 		hv_http_free(h);
 		return vl_err_set(err, VL_E_NOMEM, "cannot start libcurl");
 	}
 	connect = o->timeout_s < 30 ? o->timeout_s : 30;
-	curl_easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT, connect);
+	cu->easy_setopt(h->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(h->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(h->easy, CURLOPT_FOLLOWLOCATION, 1L);
+	cu->easy_setopt(h->easy, CURLOPT_MAXREDIRS, 5L);
+	cu->easy_setopt(h->easy, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT, connect);
 	/* A stall of timeout_s, before the head or inside the body. */
-	curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, o->timeout_s);
-	curl_easy_setopt(h->easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-	curl_easy_setopt(h->easy, CURLOPT_USERAGENT,
-			 "vellum/" VELLUM_VERSION " (OAI-PMH harvester)");
-	curl_easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE,
-			 (curl_off_t)o->max_bytes);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
-	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
-	h->headers = curl_slist_append(NULL, "Accept: text/xml, "
-					     "application/xml;q=0.9, "
-					     "*/*;q=0.1");
+	cu->easy_setopt(h->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu->easy_setopt(h->easy, CURLOPT_LOW_SPEED_TIME, o->timeout_s);
+	cu->easy_setopt(h->easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	cu->easy_setopt(h->easy, CURLOPT_USERAGENT,
+			"vellum/" VELLUM_VERSION " (OAI-PMH harvester)");
+	cu->easy_setopt(h->easy, CURLOPT_MAXFILESIZE_LARGE,
+			(curl_off_t)o->max_bytes);
+	cu->easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	cu->easy_setopt(h->easy, CURLOPT_ERRORBUFFER, h->errbuf);
+	h->headers = cu->slist_append(NULL, "Accept: text/xml, "
+					    "application/xml;q=0.9, "
+					    "*/*;q=0.1");
 	/* RFC 9110 10.1.2: who to ask about a misbehaving harvester. */
 	if (o->from && strchr(o->from, '@') && !strpbrk(o->from, "\r\n") &&
 	    vl_buf_addf(&from, "From: %s", o->from) == 0 && h->headers)
-		h->headers = curl_slist_append(h->headers, from.buf);
+		h->headers = cu->slist_append(h->headers, from.buf);
 	vl_buf_release(&from);
 	if (!h->headers) {
 		hv_http_free(h);
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	}
-	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->headers);
+	cu->easy_setopt(h->easy, CURLOPT_HTTPHEADER, h->headers);
 	*out = h;
 	return 0;
 }
@@ -115,14 +110,15 @@ hv_http_new(struct hv_http **out, const struct hv_http_opts *o,
 void
 hv_http_free(struct hv_http *h)
 {
+	const struct vl_curl *cu = vl_curl();
 	if (!h)
 		return;
 	hv_http_finish(h);
 	if (h->easy)
-		curl_easy_cleanup(h->easy);
+		cu->easy_cleanup(h->easy);
 	if (h->multi)
-		curl_multi_cleanup(h->multi);
-	curl_slist_free_all(h->headers);
+		cu->multi_cleanup(h->multi);
+	cu->slist_free_all(h->headers);
 	vl_buf_release(&h->pend);
 	free(h);
 }
@@ -131,16 +127,17 @@ hv_http_free(struct hv_http *h)
 static int
 drive(struct hv_http *h, int wait, struct vl_err *err)
 {
+	const struct vl_curl *cu = vl_curl();
 	CURLMsg *m;
 	int running = 0, left;
 
 	if (h->o.stop && *h->o.stop)
 		return vl_err_set(err, VL_E_INTR, "interrupted");
 	if (wait)
-		curl_multi_poll(h->multi, NULL, 0, 100, NULL);
-	if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+		cu->multi_poll(h->multi, NULL, 0, 100, NULL);
+	if (cu->multi_perform(h->multi, &running) != CURLM_OK)
 		return vl_err_set(err, VL_E_NET, "libcurl failed");
-	while ((m = curl_multi_info_read(h->multi, &left)))
+	while ((m = cu->multi_info_read(h->multi, &left)))
 		if (m->msg == CURLMSG_DONE) {
 			h->done = 1;
 			h->result = m->data.result;
@@ -177,8 +174,9 @@ fill(struct hv_http *h, struct vl_err *err)
 static int
 transfer_error(struct hv_http *h, struct vl_err *err)
 {
+	const struct vl_curl *cu = vl_curl();
 	const char *msg =
-		h->errbuf[0] ? h->errbuf : curl_easy_strerror(h->result);
+		h->errbuf[0] ? h->errbuf : cu->easy_strerror(h->result);
 
 	if (h->too_big || h->result == CURLE_FILESIZE_EXCEEDED)
 		return vl_err_set(err, VL_E_NET,
@@ -208,6 +206,7 @@ int
 hv_http_start(struct hv_http *h, const char *url, struct hv_head *head,
 	      struct vl_err *err)
 {
+	const struct vl_curl *cu = vl_curl();
 	curl_off_t ra = 0;
 	char *ct = NULL;
 	int rc;
@@ -221,25 +220,24 @@ hv_http_start(struct hv_http *h, const char *url, struct hv_head *head,
 	h->done = h->too_big = h->transport = 0;
 	h->result = CURLE_OK;
 	h->errbuf[0] = '\0';
-	curl_easy_setopt(h->easy, CURLOPT_URL, url);
-	if (curl_multi_add_handle(h->multi, h->easy) != CURLM_OK)
+	cu->easy_setopt(h->easy, CURLOPT_URL, url);
+	if (cu->multi_add_handle(h->multi, h->easy) != CURLM_OK)
 		return vl_err_set(err, VL_E_NET, "libcurl failed");
 	h->added = 1;
 	if ((rc = fill(h, err)) < 0)
 		return rc;
-	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &head->status);
+	cu->easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &head->status);
 	if (head->status == 0) {
 		rc = transfer_error(h, err);
 		head->transport = h->transport;
 		return rc;
 	}
-	if (curl_easy_getinfo(h->easy, CURLINFO_CONTENT_TYPE, &ct) ==
-		    CURLE_OK &&
+	if (cu->easy_getinfo(h->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
 	    ct)
 		snprintf(head->ctype, sizeof(head->ctype), "%s", ct);
 	/* Seconds or an HTTP-date (RFC 9110 10.2.3), parsed by curl; 0
 	 * means there was none. */
-	if (curl_easy_getinfo(h->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+	if (cu->easy_getinfo(h->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
 	    ra > 0)
 		head->retry_after = ra > 86400 * 365 ? 86400 * 365 : (long)ra;
 	return 0;
@@ -333,8 +331,9 @@ hv_http_excerpt(struct hv_http *h, char *out, size_t n)
 void
 hv_http_finish(struct hv_http *h)
 {
+	const struct vl_curl *cu = vl_curl();
 	if (h && h->added) {
-		curl_multi_remove_handle(h->multi, h->easy);
+		cu->multi_remove_handle(h->multi, h->easy);
 		h->added = 0;
 	}
 }
@@ -342,8 +341,9 @@ hv_http_finish(struct hv_http *h)
 const char *
 hv_http_effective_url(struct hv_http *h)
 {
+	const struct vl_curl *cu = vl_curl();
 	char *u = NULL;
 
-	curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &u);
+	cu->easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &u);
 	return u ? u : "";
 }

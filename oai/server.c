@@ -33,6 +33,41 @@
 
 #include "oai.h"
 
+/* libmicrohttpd, loaded when a server starts rather than at every
+ * start of vellum (repo/vl_dl.c); written once, read-only afterwards. */
+#ifndef VL_MHD_SONAME
+#define VL_MHD_SONAME "libmicrohttpd.so.12"
+#endif
+#define MHD_FUNCS(X)                                                        \
+	X(add_response_header, MHD_add_response_header)                     \
+	X(create_response_from_buffer, MHD_create_response_from_buffer)     \
+	X(create_response_from_buffer_with_free_callback,                   \
+	  MHD_create_response_from_buffer_with_free_callback)               \
+	X(create_response_from_callback, MHD_create_response_from_callback) \
+	X(destroy_response, MHD_destroy_response)                           \
+	X(get_connection_info, MHD_get_connection_info)                     \
+	X(get_daemon_info, MHD_get_daemon_info)                             \
+	X(lookup_connection_value, MHD_lookup_connection_value)             \
+	X(queue_response, MHD_queue_response)                               \
+	X(quiesce_daemon, MHD_quiesce_daemon)                               \
+	X(start_daemon, MHD_start_daemon)                                   \
+	X(stop_daemon, MHD_stop_daemon)
+
+static struct {
+	MHD_FUNCS(VL_DL_MEMBER)
+} mhd;
+static struct vl_err mhd_err;
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+
+static void
+mhd_load(void)
+{
+	static const char *const names[] = { MHD_FUNCS(VL_DL_NAME) };
+
+	vl_dl_table(VL_MHD_SONAME, names, sizeof(names) / sizeof(names[0]),
+		    &mhd, &mhd_err);
+}
+
 #define BLOCK_SIZE  (64 * 1024)
 #define ZIN_SIZE    (32 * 1024)
 #define LOG_URI_MAX 400
@@ -112,18 +147,18 @@ send_plain(struct MHD_Connection *c, struct request *q, unsigned status,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	r = mhd.create_response_from_buffer(strlen(text), (void *)text,
 					    MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
 	if (hname)
-		MHD_add_response_header(r, hname, hvalue);
+		mhd.add_response_header(r, hname, hvalue);
 	q->status = status;
 	q->bytes = strlen(text);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	ret = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -267,12 +302,12 @@ gzip_whole(struct vl_buf *out, const struct vl_buf *in)
 static void
 add_headers(struct MHD_Response *r, int gzip)
 {
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/xml; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+	mhd.add_response_header(r, MHD_HTTP_HEADER_VARY,
 				MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (gzip)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+		mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
 					"gzip");
 }
 
@@ -292,7 +327,7 @@ whole_response(struct request *q)
 	body = vl_buf_detach(q->gzip ? &z : &q->head, &len);
 	vl_buf_release(&q->head);
 	q->bytes = len;
-	r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	r = mhd.create_response_from_buffer_with_free_callback(len, body, free);
 	if (!r)
 		free(body);
 	return r;
@@ -332,22 +367,22 @@ answer(struct MHD_Connection *c, struct request *q)
 		thread_db_drop(s);
 		goto fail;
 	}
-	ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	ae = mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	q->gzip = strcmp(q->method, "HEAD") && oai_accepts_gzip(ae);
 	if (whole) {
 		r = whole_response(q);
 	} else {
 		q->gzip = q->gzip && start_gzip(q) == 0;
-		r = MHD_create_response_from_callback(
+		r = mhd.create_response_from_callback(
 			MHD_SIZE_UNKNOWN, BLOCK_SIZE, reader, q, NULL);
 	}
 	if (!r)
 		goto busy;
 	add_headers(r, q->gzip);
 	q->status = MHD_HTTP_OK;
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	ret = mhd.queue_response(c, MHD_HTTP_OK, r);
+	mhd.destroy_response(r);
 	return ret;
 fail:
 	vl_buf_release(&args);
@@ -367,7 +402,7 @@ busy:
 static int
 form_encoded(struct MHD_Connection *c)
 {
-	const char *ct = MHD_lookup_connection_value(
+	const char *ct = mhd.lookup_connection_value(
 		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	size_t n = strlen("application/x-www-form-urlencoded");
 
@@ -380,7 +415,7 @@ static void
 client_addr(struct MHD_Connection *c, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, n, "-");
@@ -622,6 +657,11 @@ oai_server_start(struct oai_server **out, struct repo *r,
 	*out = NULL;
 	if ((rc = parse_listen(o->listen, &ss, err)) < 0)
 		return rc;
+	pthread_once(&mhd_once, mhd_load);
+	if (mhd_err.code) {
+		*err = mhd_err;
+		return mhd_err.code;
+	}
 	/* libxml2 (identifier checks) must be set up before threads use
 	 * it. */
 	xmlInitParser();
@@ -644,7 +684,7 @@ oai_server_start(struct oai_server **out, struct repo *r,
 	if ((rc = oai_provider_new(&s->p, r, o->base_url, err)) < 0)
 		goto fail;
 	oai_provider_set_page_cache(s->p, !o->no_page_cache);
-	s->mhd = MHD_start_daemon(
+	s->mhd = mhd.start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			MHD_USE_ERROR_LOG |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -667,7 +707,7 @@ oai_server_start(struct oai_server **out, struct repo *r,
 				o->listen);
 		goto fail;
 	}
-	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	di = mhd.get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : 0;
 	*out = s;
 	return 0;
@@ -695,7 +735,7 @@ oai_server_stop(struct oai_server *s, unsigned grace)
 	if (!s)
 		return;
 	/* Stop accepting; let responses in progress finish. */
-	fd = MHD_quiesce_daemon(s->mhd);
+	fd = mhd.quiesce_daemon(s->mhd);
 	for (i = 0; i < grace * 10; i++) {
 		pthread_mutex_lock(&s->lock);
 		active = s->active;
@@ -705,7 +745,7 @@ oai_server_stop(struct oai_server *s, unsigned grace)
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
 	}
 	/* Joins the worker threads, whose exit closes their connections. */
-	MHD_stop_daemon(s->mhd);
+	mhd.stop_daemon(s->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	pthread_key_delete(s->db_key);

@@ -126,4 +126,19 @@ int vl_time_parse(const char *s, time_t *out);
 int vl_parse_size(const char *s, uint64_t *out);
 int vl_parse_duration(const char *s, uint64_t *seconds);
 
+/* ---- libraries loaded on first use (vl_dl.c) ---- */
+
+/* Loads the shared library soname (it stays loaded) and resolves
+ * names[0..n) into table, a struct of exactly n function pointers in the
+ * same order: a library only some commands need is not linked by every
+ * start.  VL_E_NOTFOUND naming the library or the symbol. */
+int vl_dl_table(const char *soname, const char *const *names, size_t n,
+		void *table, struct vl_err *err);
+
+/* A table of function pointers for vl_dl_table(): FUNCS(X) lists
+ * X(member, library_function) pairs; the members get the functions'
+ * own types. */
+#define VL_DL_MEMBER(m, f) __typeof__(f) *m;
+#define VL_DL_NAME(m, f)   #f,
+
 #endif

@@ -307,11 +307,40 @@ test_collections_nest_and_check(void **state)
 	free(dir);
 }
 
+/* A library loaded on first use: a table filled in order, and errors
+ * that name what is missing. */
+#define LIBC_FUNCS(X) X(len, strlen) X(cmp, strcmp)
+
+static void
+test_vl_dl_table_loads_and_names_what_is_missing(void **state)
+{
+	static const char *const names[] = { LIBC_FUNCS(VL_DL_NAME) };
+	static const char *const bad[] = { "strlen", "no_such_function_x" };
+	struct {
+		LIBC_FUNCS(VL_DL_MEMBER)
+	} t;
+	struct vl_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(vl_dl_table("libc.so.6", names, 2, &t, &err), 0);
+	assert_int_equal(t.len("four"), 4);
+	assert_true(t.cmp("a", "b") < 0);
+	assert_int_equal(
+		vl_dl_table("libno-such-thing.so.9", names, 2, &t, &err),
+		VL_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "libno-such-thing.so.9"));
+	assert_int_equal(vl_dl_table("libc.so.6", bad, 2, &t, &err),
+			 VL_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "no_such_function_x"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vl_buf_grows_and_caps),
+		cmocka_unit_test(
+			test_vl_dl_table_loads_and_names_what_is_missing),
 		cmocka_unit_test(test_vl_buf_detach_hands_over),
 		cmocka_unit_test(test_vl_path_check_rejects_escapes),
 		cmocka_unit_test(test_vl_path_join_names_the_path),
