@@ -448,11 +448,21 @@ check_normalization(struct cctx *c, char **names, size_t n)
 	return 0;
 }
 
+/* c->dest = "data/" rel: the path in the bag (the walk's thread only). */
+static const char *
+in_bag(struct cctx *c, const char *rel)
+{
+	vl_buf_reset(&c->dest);
+	if (vl_buf_add(&c->dest, "data/", 5) < 0 ||
+	    vl_buf_adds(&c->dest, rel) < 0)
+		return NULL;
+	return c->dest.buf;
+}
+
 static int
 check_name(struct cctx *c, const char *rel)
 {
-	struct vl_buf p = VL_BUF_INIT;
-	const char *why;
+	const char *why, *p;
 
 	if (!valid_utf8(rel)) {
 		/* Quote it printable: the message itself must be text. */
@@ -470,10 +480,9 @@ check_name(struct cctx *c, const char *rel)
 		vl_buf_release(&q);
 		return VL_E_INVAL;
 	}
-	vl_buf_addf(&p, "data/%s", rel);
-	why = bag_path_unsafe(p.buf);
-	vl_buf_release(&p);
-	if (why)
+	if (!(p = in_bag(c, rel)))
+		return failf(c, VL_E_NOMEM, "out of memory");
+	if ((why = bag_path_unsafe(p)))
 		return failf(c, VL_E_INVAL, "cannot bag '%s': its path %s", rel,
 			     why);
 	return 0;
@@ -492,19 +501,16 @@ warn(struct cctx *c, const char *rel, const char *msg)
 static void
 warn_portable(struct cctx *c, const char *name, const char *rel, int regular)
 {
-	struct vl_buf p = VL_BUF_INIT;
-	const char *why;
+	const char *why, *p;
 
 	if (!c->o->warn)
 		return;
 	if ((why = bag_windows_unsafe(name)))
 		c->o->warn(c->o->ctx, rel, why);
-	vl_buf_addf(&p, "data/%s", rel);
-	if (regular && bag_nested_bag(p.buf))
+	if (regular && (p = in_bag(c, rel)) && bag_nested_bag(p))
 		c->o->warn(c->o->ctx, rel,
 			   "a bag inside the payload; validating this bag "
 			   "checks it as payload only");
-	vl_buf_release(&p);
 }
 
 static int walk_src(struct cctx *c, int dirfd);
@@ -518,9 +524,9 @@ submit_file(struct cctx *c, const char *rel)
 	if (c->in_place) {
 		/* hashed where it is, listed as where it will be */
 		rc = fix_engine_submit(c->eng, rel, NULL, 0, NULL, &e);
+	} else if (!in_bag(c, rel)) {
+		rc = vl_err_set(&e, VL_E_NOMEM, "out of memory");
 	} else {
-		vl_buf_reset(&c->dest);
-		vl_buf_addf(&c->dest, "data/%s", rel);
 		rc = fix_engine_submit(c->eng, rel, c->dest.buf, 0, NULL, &e);
 	}
 	if (rc < 0 && !c->failed)
@@ -554,8 +560,8 @@ enter_dir(struct cctx *c, int dirfd, const char *name, const char *rel,
 				     "symbolic link '%s' makes a loop", rel);
 		}
 	if (!c->in_place) {
-		vl_buf_reset(&c->dest);
-		vl_buf_addf(&c->dest, "data/%s", rel);
+		if (!in_bag(c, rel))
+			return failf(c, VL_E_NOMEM, "out of memory");
 		if ((rc = bag_mkdirs_at(c->bagfd, c->dest.buf, &e)) < 0) {
 			close(sub);
 			fail(c, &e);
@@ -627,7 +633,9 @@ walk_names(struct cctx *c, int dirfd, char **names, size_t n)
 
 		c->rel.len = base;
 		c->rel.buf[base] = '\0';
-		vl_buf_addf(&c->rel, "%s%s", base ? "/" : "", names[i]);
+		if (base)
+			vl_buf_addch(&c->rel, '/');
+		vl_buf_adds(&c->rel, names[i]);
 		if (c->o->exclude_hidden && names[i][0] == '.') {
 			c->skipped++;
 			continue;
