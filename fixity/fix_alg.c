@@ -326,11 +326,9 @@ fix_hasher_final(struct fix_hasher *h, struct fix_digests *out,
 	return 0;
 }
 
-int
-fix_write_all(int fd, const void *data, size_t len)
+static int
+write_all(int fd, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = data;
-
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
@@ -363,12 +361,6 @@ fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 	}
 	if ((rc = fix_hasher_reset(h, algs, err)) < 0)
 		return rc;
-	/* A big file is hashed from a mapping (no copy), then read on from
-	 * its end as it was when opened, in case it grew. */
-	if (ctl->size_hint != UINT64_MAX && ctl->size_hint >= FIX_MAP_MIN &&
-	    (rc = fix_hash_mapped(h, fd, copy_fd, name, ctl, h->bufsize, &total,
-				  err)) < 0)
-		return rc;
 	for (;;) {
 		ssize_t n = read(fd, h->buf, h->bufsize);
 
@@ -382,8 +374,7 @@ fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 			break;
 		if ((rc = fix_hasher_update(h, h->buf, (size_t)n, err)) < 0)
 			return rc;
-		if (copy_fd >= 0 &&
-		    fix_write_all(copy_fd, h->buf, (size_t)n) < 0)
+		if (copy_fd >= 0 && write_all(copy_fd, h->buf, (size_t)n) < 0)
 			return vl_err_sys(err, VL_E_IO,
 					  "cannot write the copy of '%s'",
 					  name);

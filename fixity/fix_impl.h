@@ -39,21 +39,6 @@ fix_hexval(char c)
 	return (int)fix_hex_value1[(unsigned char)c] - 1;
 }
 
-/* Files from this size on are hashed from a mapping (fix_map.c). */
-#define FIX_MAP_MIN (1u << 20)
-
-/* Hashes the first ctl->size_hint bytes of fd from a mapping, in steps
- * of step bytes (each one counted and passed to ctl->after_read like a
- * read), copying them to copy_fd if >= 0, and leaves fd's offset after
- * them.  0; 1 when the file cannot be mapped (nothing done: read it
- * instead); or a VL_E_* code, also when the file shrank or could not be
- * paged in while mapped. */
-int fix_hash_mapped(struct fix_hasher *h, int fd, int copy_fd, const char *name,
-		    const struct fix_read_ctl *ctl, size_t step,
-		    uint64_t *total, struct vl_err *err);
-/* write(2) of all of data, through EINTR; -1 with errno. */
-int fix_write_all(int fd, const void *data, size_t len);
-
 /* fix_hash_fd() as ctl says. */
 int fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 		     const char *name, const struct fix_read_ctl *ctl,

@@ -354,114 +354,6 @@ test_fix_engine_open_callback_and_copy(void **state)
 	free(dir);
 }
 
-/* ---- big files: hashed from a mapping ---- */
-
-struct big {
-	char path[4200];
-	int shrink; /* on the first read hook, cut the file short */
-	int code;
-	char msg[256];
-	struct fix_digests dg;
-	uint64_t size;
-};
-
-static void
-big_done(void *ctx, const struct fix_result *r)
-{
-	struct big *b = ctx;
-
-	b->code = r->code;
-	snprintf(b->msg, sizeof(b->msg), "%s", r->msg);
-	if (r->code == 0)
-		b->dg = *r->digests;
-	b->size = r->size;
-}
-
-static int
-big_read(void *ctx, size_t n, struct vl_err *err)
-{
-	struct big *b = ctx;
-
-	(void)n;
-	(void)err;
-	if (b->shrink) {
-		b->shrink = 0;
-		assert_int_equal(truncate(b->path, 100000), 0);
-	}
-	return 0;
-}
-
-static int
-hash_big(struct big *b, const char *dest)
-{
-	struct fix_engine_opts o = { 0 };
-	struct fix_engine *e;
-	struct vl_err err = { 0 };
-
-	o.algs = FIX_ALG_BIT(FIX_SHA256) | FIX_ALG_BIT(FIX_SHA512);
-	o.threads = 1;
-	o.done = big_done;
-	o.on_read = big_read;
-	o.ctx = b;
-	assert_int_equal(fix_engine_new(&e, &o, &err), 0);
-	assert_int_equal(fix_engine_submit(e, b->path, dest, 0, NULL, &err), 0);
-	assert_int_equal(fix_engine_finish(e, &err), 0);
-	fix_engine_free(e);
-	return b->code;
-}
-
-static void
-test_fix_big_file_mapped_hash_copy_and_shrink(void **state)
-{
-	/* 9 MiB + 123: more than one mapping window, and a tail */
-	size_t len = (9u << 20) + 123, i;
-	unsigned char *data = malloc(len), *back = malloc(len);
-	char *dir = tk_tmpdir(), dest[4200];
-	struct fix_hasher *h;
-	struct fix_digests want;
-	struct vl_err err = { 0 };
-	struct big b = { 0 };
-	FILE *f;
-
-	(void)state;
-	assert_non_null(data);
-	assert_non_null(back);
-	for (i = 0; i < len; i++)
-		data[i] = (unsigned char)(i * 2654435761u >> 13);
-	snprintf(b.path, sizeof(b.path), "%s/big", dir);
-	snprintf(dest, sizeof(dest), "%s/copy", dir);
-	f = fopen(b.path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-	assert_int_equal(fix_hasher_new(&h,
-					FIX_ALG_BIT(FIX_SHA256) |
-						FIX_ALG_BIT(FIX_SHA512),
-					&err),
-			 0);
-	assert_int_equal(fix_hasher_update(h, data, len, &err), 0);
-	assert_int_equal(fix_hasher_final(h, &want, &err), 0);
-	fix_hasher_free(h);
-	/* the same digests as hashing the bytes, and a faithful copy */
-	assert_int_equal(hash_big(&b, dest), 0);
-	assert_int_equal(b.size, len);
-	assert_memory_equal(b.dg.md[FIX_SHA256], want.md[FIX_SHA256], 32);
-	assert_memory_equal(b.dg.md[FIX_SHA512], want.md[FIX_SHA512], 64);
-	f = fopen(dest, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(back, 1, len, f), len);
-	fclose(f);
-	assert_memory_equal(back, data, len);
-	/* cut short while mapped: an error for the file, not a crash */
-	b.shrink = 1;
-	assert_int_equal(hash_big(&b, NULL), VL_E_IO);
-	assert_non_null(strstr(b.msg, "shrank"));
-	free(data);
-	free(back);
-	tk_rmtree(dir);
-	free(dir);
-}
-
 static void
 cancel_on_first(void *ctx, const struct fix_result *r)
 {
@@ -781,7 +673,6 @@ main(void)
 		cmocka_unit_test(test_fix_engine_reports_errors_per_file),
 		cmocka_unit_test(test_fix_engine_open_callback_and_copy),
 		cmocka_unit_test(test_fix_engine_cancel_stops_submitting),
-		cmocka_unit_test(test_fix_big_file_mapped_hash_copy_and_shrink),
 		cmocka_unit_test(test_fix_engine_read_hook_and_cancel_mid_file),
 		cmocka_unit_test(test_fix_lines_split_lf_cr_crlf),
 		cmocka_unit_test(test_fix_manifest_line_rules),
