@@ -95,15 +95,20 @@ make_uuid(char out[37])
 }
 
 static const char *
-current_user(void)
+current_user(struct repo *r)
 {
-	struct passwd *pw;
+	struct passwd pwb, *pw = NULL;
 	const char *u = getenv("VELLUM_USER");
+	char buf[4096];
 
 	if (u && *u)
 		return u;
-	pw = getpwuid(getuid());
-	return pw ? pw->pw_name : "unknown";
+	if (!r->ev_user) {
+		if (getpwuid_r(getuid(), &pwb, buf, sizeof(buf), &pw) != 0)
+			pw = NULL;
+		r->ev_user = strdup(pw ? pw->pw_name : "unknown");
+	}
+	return r->ev_user ? r->ev_user : "unknown";
 }
 
 /* Each field is length-prefixed so no two field lists hash alike. */
@@ -198,7 +203,7 @@ insert_event(struct repo *r, const struct repo_event *ev, char uuid[37],
 	fields[7] = ev->detail;
 	fields[8] = ev->outcome_detail;
 	fields[9] = agent;
-	fields[10] = current_user();
+	fields[10] = current_user(r);
 	if (event_hash(hash, fields) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "cannot hash event");
 	if ((rc = cached(r, &r->ev_insert,

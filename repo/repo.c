@@ -219,6 +219,7 @@ repo_close(struct repo *r)
 		return;
 	sqlite3_finalize(r->ev_last);
 	sqlite3_finalize(r->ev_insert);
+	free(r->ev_user);
 	if (r->db)
 		sqlite3_close(r->db);
 	repo_config_release(&r->cfg);
