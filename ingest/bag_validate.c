@@ -398,6 +398,10 @@ bag_validate_dir_as(const char *path, const struct bag_validate_opts *o,
 	}
 	if (v.mode != BAG_FAST)
 		tag_files(&v);
+	/* Everything but the digests is known once the walk is done: the
+	 * checks run while the workers still hash (they only add problems,
+	 * under the report's lock, and read no field a worker writes). */
+	bag_final_checks(&b, v.mode);
 	if (v.eng) {
 		fix_engine_finish(v.eng, err);
 		rep->hashed_bytes = 0;
@@ -413,7 +417,6 @@ bag_validate_dir_as(const char *path, const struct bag_validate_opts *o,
 		rc = v.err.code ? v.err.code : VL_E_IO;
 		goto out;
 	}
-	bag_final_checks(&b, v.mode);
 	if (o && o->profile)
 		bag_profile_check(&b, o->profile, as);
 	bag_finish_report(&b, v.mode);
