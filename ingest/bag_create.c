@@ -18,9 +18,10 @@
  * the listing that is moved, and removed on failure) is written; if
  * anything fails after the move, the entries are moved back.
  *
- * The tag files are written unsynced; one syncfs(2) at the end makes
- * the bag durable (an fsync per tag file and directory cost more than
- * hashing a small bag).
+ * The tag files are written unsynced and made durable together at the
+ * end (an fsync per file as written cost more than hashing a small
+ * bag): into DEST, the whole new tree with one syncfs(2); in place, only
+ * the tag files and the two directories the moves changed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -1027,6 +1028,52 @@ move_entries(int fd, char **names, size_t n, const char *from, const char *to,
 	return 0;
 }
 
+/* Makes a bag made in place durable: the files of its root (the tag
+ * files just written) and its root and data/ directories (the moves).
+ * The payload was only renamed.  Every file's writeback is started
+ * before any fsync, so the first fsync's journal commit carries them
+ * all and the others find their data written; syncfs(2) would also walk
+ * every inode the file system has cached, 5-10 ms on a busy one. */
+static int
+sync_in_place(int rootfd, const char *src, struct vl_err *err)
+{
+	char **names = NULL;
+	int *fds = NULL;
+	size_t n = 0, i;
+	int rc, dfd;
+
+	if ((rc = bag_list_dir(rootfd, &names, &n, err)) < 0)
+		return rc;
+	if (n && !(fds = malloc(n * sizeof(*fds)))) {
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		fds[i] = openat(rootfd, names[i],
+				O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fds[i] >= 0)
+			(void)sync_file_range(fds[i], 0, 0,
+					      SYNC_FILE_RANGE_WRITE);
+	}
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0 && fsync(fds[i]) < 0 && rc == 0)
+			rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s/%s'",
+					src, names[i]);
+	dfd = openat(rootfd, "data",
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rc == 0 && (dfd < 0 || fsync(dfd) < 0 || fsync(rootfd) < 0))
+		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+	if (dfd >= 0)
+		close(dfd);
+out:
+	for (i = 0; fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	bag_names_free(names, n);
+	return rc;
+}
+
 static int
 create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 {
@@ -1074,8 +1121,8 @@ create_in_place(struct cctx *c, const char *src, struct vl_err *err)
 	 *    payload was only renamed, the tag files written unsynced. */
 	if ((rc = write_tags(c, err)) < 0)
 		goto undo;
-	if (!c->o->no_sync && syncfs(c->srcfd) < 0)
-		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", src);
+	if (!c->o->no_sync)
+		rc = sync_in_place(c->srcfd, src, err);
 	goto out;
 undo:
 	/* Put the source back as it was. */
