@@ -159,10 +159,16 @@ out:
 	return rc;
 }
 
+struct listed {
+	char *name;
+	unsigned char type;
+};
+
 static int
-cmp_names(const void *a, const void *b)
+cmp_listed(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct listed *)a)->name,
+		      ((const struct listed *)b)->name);
 }
 
 void
@@ -175,16 +181,17 @@ bag_names_free(char **names, size_t n)
 	free(names);
 }
 
-int
-bag_list_dir(int dirfd, char ***names, size_t *n, struct vl_err *err)
+/* Reads dirfd's entries (without . and ..) into *out, unsorted. */
+static int
+read_entries(int dirfd, struct listed **out, size_t *n, struct vl_err *err)
 {
-	char **v = NULL;
+	struct listed *v = NULL;
 	size_t cnt = 0, alloc = 0;
 	struct dirent *de;
 	DIR *d;
 	int fd = dup(dirfd), rc = 0;
 
-	*names = NULL;
+	*out = NULL;
 	*n = 0;
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
@@ -204,7 +211,7 @@ bag_list_dir(int dirfd, char ***names, size_t *n, struct vl_err *err)
 			continue;
 		if (cnt == alloc) {
 			size_t na = alloc ? alloc * 2 : 32;
-			char **nv = reallocarray(v, na, sizeof(*nv));
+			struct listed *nv = reallocarray(v, na, sizeof(*nv));
 
 			if (!nv) {
 				rc = vl_err_set(err, VL_E_NOMEM,
@@ -214,22 +221,65 @@ bag_list_dir(int dirfd, char ***names, size_t *n, struct vl_err *err)
 			v = nv;
 			alloc = na;
 		}
-		if (!(v[cnt] = strdup(de->d_name))) {
+		if (!(v[cnt].name = strdup(de->d_name))) {
 			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 			break;
 		}
-		cnt++;
+		v[cnt++].type = de->d_type;
 	}
 	closedir(d);
+	*out = v;
+	*n = cnt;
+	return rc;
+}
+
+int
+bag_list_dir_types(int dirfd, char ***names, unsigned char **types, size_t *n,
+		   struct vl_err *err)
+{
+	struct listed *v;
+	char **nv = NULL;
+	unsigned char *tv = NULL;
+	size_t cnt, i;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (types)
+		*types = NULL;
+	rc = read_entries(dirfd, &v, &cnt, err);
+	if (rc == 0 && cnt &&
+	    (!(nv = malloc(cnt * sizeof(*nv))) ||
+	     (types && !(tv = malloc(cnt))))) {
+		free(nv);
+		nv = NULL;
+		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+	}
 	if (rc < 0) {
-		bag_names_free(v, cnt);
+		for (i = 0; i < cnt; i++)
+			free(v[i].name);
+		free(v);
 		return rc;
 	}
 	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_names);
-	*names = v;
+		qsort(v, cnt, sizeof(*v), cmp_listed);
+	for (i = 0; i < cnt; i++) {
+		nv[i] = v[i].name;
+		if (tv)
+			tv[i] = v[i].type;
+	}
+	free(v);
+	*names = nv;
 	*n = cnt;
+	if (types)
+		*types = tv;
 	return 0;
+}
+
+int
+bag_list_dir(int dirfd, char ***names, size_t *n, struct vl_err *err)
+{
+	return bag_list_dir_types(dirfd, names, NULL, n, err);
 }
 
 /* ---- atomic replacement ---- */

@@ -230,6 +230,10 @@ int bag_read_beneath(int rootfd, const char *rel, size_t max,
 /* Sorted names of a directory (without . and ..); free with
  * bag_names_free. */
 int bag_list_dir(int dirfd, char ***names, size_t *n, struct vl_err *err);
+/* The same, and each entry's type as readdir(3) gives it (DT_REG,
+ * DT_DIR, ... or DT_UNKNOWN) in *types (free it). */
+int bag_list_dir_types(int dirfd, char ***names, unsigned char **types,
+		       size_t *n, struct vl_err *err);
 void bag_names_free(char **names, size_t n);
 /* A file written through a temporary name, fsync'd and renamed.  With
  * nosync set (after open) neither the file nor its directory is synced:
