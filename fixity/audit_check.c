@@ -490,6 +490,7 @@ load_storage(struct repo *r, struct aobj *o, struct vl_err *err)
 	struct vl_err e = { 0 };
 	int rc = repo_object_open(r, o->key, &o->obj, &e);
 
+	o->obj_code = rc;
 	if (rc == 0)
 		rc = repo_object_list(o->obj, REPO_LIST_NO_SIZES, listed, o,
 				      &e);
@@ -500,10 +501,14 @@ load_storage(struct repo *r, struct aobj *o, struct vl_err *err)
 	return 0;
 }
 
+/* Opens one of the object's stored files; without the object, the
+ * reason it could not be opened (missing, or unreadable). */
 int
 audit_open_file(struct aobj *o, const char *path, int *fd, struct vl_err *err)
 {
 	*fd = -1;
+	if (!o->obj && o->obj_code < 0 && o->obj_code != VL_E_NOTFOUND)
+		return vl_err_set(err, o->obj_code, "%s", o->list_error);
 	if (!o->obj)
 		return vl_err_set(err, VL_E_NOTFOUND,
 				  "the stored object '%s' is missing", o->key);

@@ -65,9 +65,12 @@ struct amanifest {
 struct aobj {
 	struct aobj *next;
 	char *id, *key, *datestamp;
-	/* the stored object, held open while its files are read (NULL when
-	 * storage has no such object); closed once it is judged */
+	/* the stored object, held open while its files are read; closed
+	 * once it is judged.  NULL when it could not be opened: obj_code
+	 * and list_error say why (VL_E_NOTFOUND: storage has no such
+	 * object). */
 	struct repo_object *obj;
+	int obj_code;
 	struct afile *files;
 	size_t nfiles, cap;
 	size_t *slots; /* open addressing: file index + 1, 0 = empty */
