@@ -100,4 +100,19 @@ expect_rc "-q on success" 0
 [ -s "$OUT" ] && not_ok "-q prints nothing when all is well" || ok "-q prints nothing when all is well"
 run -r repo doctor
 expect_rc "the event chain and catalog stay consistent" 0
+
+# A whole stored object gone: every file it should hold is missing, and
+# the audit goes on to the next object.
+run init repo2
+audit_plant repo2 ob-gone
+audit_plant repo2 ob-here
+mv "$(audit_dir repo2 ob-gone)" gone.bak
+run -r repo2 audit --json
+expect_rc "a vanished object exits 1" 1
+expect_json "it alone failed" .failed_objects 1
+expect_json "both were checked" .objects 2
+expect_json "every file of it is missing" \
+	'[.failures[] | select(.object == "ob-gone") | .outcome] | length > 8 and all(. == "missing")' true
+expect_json "the other has no finding" \
+	'[.failures[] | select(.object == "ob-here")] | length' 0
 finish
