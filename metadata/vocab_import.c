@@ -122,6 +122,9 @@ rap_load(void)
 {
 	static const char *const names[] = { RAPTOR_FUNCS(VL_DL_NAME) };
 
+	_Static_assert(sizeof(rap) == sizeof(names) / sizeof(names[0]) *
+					      sizeof(void (*)(void)),
+		       "the table holds one function pointer per name");
 	vl_dl_table(VL_RAPTOR_SONAME, names, sizeof(names) / sizeof(names[0]),
 		    &rap, &rap_err);
 }

@@ -64,6 +64,9 @@ mhd_load(void)
 {
 	static const char *const names[] = { MHD_FUNCS(VL_DL_NAME) };
 
+	_Static_assert(sizeof(mhd) == sizeof(names) / sizeof(names[0]) *
+					      sizeof(void (*)(void)),
+		       "the table holds one function pointer per name");
 	vl_dl_table(VL_MHD_SONAME, names, sizeof(names) / sizeof(names[0]),
 		    &mhd, &mhd_err);
 }
