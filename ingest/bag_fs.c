@@ -10,18 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bag_impl.h"
-
-static int openat2_state; /* 0 unknown, 1 works, -1 missing */
 
 static int
 err_for_errno(struct vl_err *err, const char *rel, int e)
@@ -41,72 +37,17 @@ err_for_errno(struct vl_err *err, const char *rel, int e)
 	}
 }
 
-/* Fallback without openat2: walk component by component, refusing any
- * symbolic link (stricter than RESOLVE_BENEATH, never looser). */
-static int
-open_by_components(int rootfd, const char *rel, int flags, unsigned mode,
-		   struct vl_err *err)
-{
-	char *copy = strdup(rel), *p, *slash;
-	int cur = rootfd, fd = -1, e = 0;
-
-	if (!copy)
-		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	for (p = copy; (slash = strchr(p, '/')); p = slash + 1) {
-		int next;
-
-		*slash = '\0';
-		next = openat(cur, p,
-			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		e = errno;
-		if (cur != rootfd)
-			close(cur);
-		if (next < 0) {
-			cur = -1;
-			goto fail;
-		}
-		cur = next;
-	}
-	fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	e = errno;
-	if (cur != rootfd)
-		close(cur);
-	if (fd >= 0) {
-		free(copy);
-		return fd;
-	}
-fail:
-	free(copy);
-	return err_for_errno(err, rel, e == ENOTDIR ? ELOOP : e);
-}
-
 int
 bag_open_beneath(int rootfd, const char *rel, int flags, unsigned mode,
 		 struct vl_err *err)
 {
 	const char *why = bag_path_unsafe(rel);
-	int state = __atomic_load_n(&openat2_state, __ATOMIC_RELAXED);
+	int fd;
 
 	if (why)
 		return vl_err_set(err, VL_E_UNSAFE, "path '%s' %s", rel, why);
-	if (state >= 0) {
-		struct open_how how;
-		long fd;
-
-		memset(&how, 0, sizeof(how));
-		how.flags = (uint64_t)(flags | O_CLOEXEC);
-		how.mode = (flags & O_CREAT) ? mode : 0;
-		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-		if (fd >= 0) {
-			__atomic_store_n(&openat2_state, 1, __ATOMIC_RELAXED);
-			return (int)fd;
-		}
-		if (errno != ENOSYS && errno != EPERM)
-			return err_for_errno(err, rel, errno);
-		__atomic_store_n(&openat2_state, -1, __ATOMIC_RELAXED);
-	}
-	return open_by_components(rootfd, rel, flags, mode, err);
+	fd = vl_open_beneath(rootfd, rel, flags, mode, 0);
+	return fd >= 0 ? fd : err_for_errno(err, rel, errno);
 }
 
 int

@@ -13,14 +13,13 @@
  *    held while its owner lives; a group whose lock can be taken is
  *    abandoned.
  *  - A stored file is opened without following any symlink inside its
- *    object: openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or,
- *    where the kernel lacks it, component by component with O_NOFOLLOW,
- *    so a symlink planted inside an object is never followed.
+ *    object, nor the object directory itself if it is one
+ *    (vl_open_beneath() with no symlinks), so a symlink planted in
+ *    storage is never followed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
@@ -29,7 +28,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -790,21 +788,25 @@ out:
 
 /* ---- reading stored objects ---- */
 
-/* Opens the directories of relpath below the directory dfd one
- * component at a time, never through a symlink, creating missing ones
- * when create is set; returns the parent directory's fd (dfd itself is
- * left open) and sets *leaf to the last component. */
+/* Opens the directories of relpath below base one component at a time,
+ * never through a symlink, creating missing ones when create is set;
+ * returns the parent directory's fd and sets *leaf to the last
+ * component. */
 static int
-walk_parent_fd(int dfd, const char *relpath, int create, const char **leaf,
-	       struct vl_err *err)
+walk_parent(const char *base, const char *relpath, int create,
+	    const char **leaf, struct vl_err *err)
 {
 	char comp[256];
 	const char *p = relpath, *slash;
 	int fd, next;
 
-	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (create && (fd = vl_mkdirs(base, 0755, err)) < 0)
+		return fd;
+	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", relpath);
+		return vl_err_sys(err,
+				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
+				  "cannot open '%s'", base);
 	while ((slash = strchr(p, '/'))) {
 		if ((size_t)(slash - p) >= sizeof(comp)) {
 			close(fd);
@@ -833,49 +835,6 @@ walk_parent_fd(int dfd, const char *relpath, int create, const char **leaf,
 	}
 	*leaf = p;
 	return fd;
-}
-
-static int
-walk_parent_at(int dfd, const char *relpath, const char **leaf,
-	       struct vl_err *err)
-{
-	return walk_parent_fd(dfd, relpath, 0, leaf, err);
-}
-
-/* walk_parent_fd() below the directory base (created when create is
- * set). */
-static int
-walk_parent(const char *base, const char *relpath, int create,
-	    const char **leaf, struct vl_err *err)
-{
-	int fd, rc;
-
-	if (create && (fd = vl_mkdirs(base, 0755, err)) < 0)
-		return fd;
-	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return vl_err_sys(err,
-				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
-				  "cannot open '%s'", base);
-	rc = walk_parent_fd(fd, relpath, create, leaf, err);
-	close(fd);
-	return rc;
-}
-
-/* openat2(2) of relpath below dfd that never leaves dfd and never
- * follows a symlink (RESOLVE_NO_SYMLINKS is stricter than O_NOFOLLOW on
- * the last component only).  -1 with errno; ENOSYS (or EPERM from a
- * seccomp filter) when the kernel cannot, so the caller walks. */
-static int
-open_below(int dfd, const char *relpath, int flags)
-{
-	struct open_how how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)(flags | O_CLOEXEC);
-	how.resolve =
-		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	return (int)syscall(SYS_openat2, dfd, relpath, &how, sizeof(how));
 }
 
 static int
@@ -911,7 +870,10 @@ repo_object_open(struct repo *r, const char *key, struct repo_object **out,
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 		goto out;
 	}
-	o->dirfd = open(base.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* O_NOFOLLOW: an object directory that is a symlink puts the
+	 * object's files somewhere else; it is refused like one inside. */
+	o->dirfd =
+		open(base.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (o->dirfd < 0) {
 		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
 				"cannot open stored object '%s'", key);
@@ -935,27 +897,6 @@ repo_object_close(struct repo_object *o)
 	free(o);
 }
 
-/* Opens relpath below the object directory dfd: one openat2 where the
- * kernel has it, else component by component.  The descriptor, or an
- * error code with err filled in. */
-static int
-open_in_object(int dfd, const char *relpath, int flags, struct vl_err *err)
-{
-	const char *leaf;
-	int pfd, fd, e;
-
-	fd = open_below(dfd, relpath, flags);
-	e = errno;
-	if (fd < 0 && (e == ENOSYS || e == EPERM)) {
-		if ((pfd = walk_parent_at(dfd, relpath, &leaf, err)) < 0)
-			return pfd;
-		fd = openat(pfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC);
-		e = errno;
-		close(pfd);
-	}
-	return fd < 0 ? open_error(err, relpath, e) : fd;
-}
-
 int
 repo_object_file(struct repo_object *o, const char *relpath, int *fdp,
 		 struct vl_err *err)
@@ -969,10 +910,10 @@ repo_object_file(struct repo_object *o, const char *relpath, int *fdp,
 	/* O_NONBLOCK: a FIFO planted in storage must not hang the open; it
 	 * is refused below, and on a regular file the flag does nothing
 	 * (open(2)), so the descriptor is handed on as it is. */
-	fd = open_in_object(o->dirfd, relpath, O_RDONLY | O_NOCTTY | O_NONBLOCK,
-			    err);
+	fd = vl_open_beneath(o->dirfd, relpath,
+			     O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, 1);
 	if (fd < 0)
-		return fd;
+		return open_error(err, relpath, errno);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return vl_err_set(err, VL_E_UNSAFE,
@@ -990,8 +931,7 @@ repo_store_open(struct repo *r, const char *key, const char *relpath, int *fdp,
 	int rc;
 
 	*fdp = -1;
-	if ((rc = vl_path_check(relpath, err)) < 0 ||
-	    (rc = repo_object_open(r, key, &o, err)) < 0)
+	if ((rc = repo_object_open(r, key, &o, err)) < 0)
 		return rc;
 	rc = repo_object_file(o, relpath, fdp, err);
 	repo_object_close(o);
@@ -1173,21 +1113,13 @@ repo_store_list(struct repo *r, const char *key,
 			  const struct repo_stat *st),
 		void *ctx, struct vl_err *err)
 {
-	struct vl_buf base = VL_BUF_INIT, rel = VL_BUF_INIT;
-	int fd, rc;
+	struct repo_object *o;
+	int rc;
 
-	if ((rc = key_path(&base, r, key, err)) < 0)
-		goto out;
-	fd = open(base.buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		rc = vl_err_sys(err, errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,
-				"cannot open stored object '%s'", key);
-		goto out;
-	}
-	rc = walk(fd, &rel, 1, cb, ctx, err);
-out:
-	vl_buf_release(&base);
-	vl_buf_release(&rel);
+	if ((rc = repo_object_open(r, key, &o, err)) < 0)
+		return rc;
+	rc = repo_object_list(o, 0, cb, ctx, err);
+	repo_object_close(o);
 	return rc;
 }
 

@@ -101,6 +101,14 @@ int vl_path_join(struct vl_buf *out, const char *root, const char *rel,
 		 struct vl_err *err);
 /* mkdir -p; mode for new directories. */
 int vl_mkdirs(const char *path, unsigned mode, struct vl_err *err);
+/* Opens rel below dirfd without resolving outside it ("..", an absolute
+ * or magic symlink) and, with no_symlinks, through no symlink at all:
+ * openat2(2) RESOLVE_BENEATH, or where the kernel lacks it component by
+ * component refusing every symlink.  flags and mode as openat(2),
+ * O_CLOEXEC added.  The descriptor, or -1 with errno (EXDEV or ELOOP for
+ * a path refused). */
+int vl_open_beneath(int dirfd, const char *rel, int flags, unsigned mode,
+		    int no_symlinks);
 /* Removes a file or a whole tree, never following symlinks; 0 or -1
  * (errno set).  A missing path is not an error. */
 int vl_rmtree(const char *path);

@@ -9,13 +9,88 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vl.h"
+
+/* Whether the kernel has openat2(2): 0 unknown, 1 yes, -1 no (or a
+ * seccomp filter refuses it).  Found out once, like a configuration. */
+static int openat2_state;
+
+/* vl_open_beneath() without openat2: component by component, refusing
+ * every symbolic link (stricter than RESOLVE_BENEATH, never looser); a
+ * component that is not a directory counts as one (ELOOP). */
+static int
+open_by_components(int dirfd, const char *rel, int flags, unsigned mode)
+{
+	char comp[256];
+	const char *p = rel, *slash;
+	int cur = dirfd, next, e;
+
+	while ((slash = strchr(p, '/'))) {
+		if ((size_t)(slash - p) >= sizeof(comp)) {
+			e = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		next = openat(cur, comp,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		e = errno;
+		if (cur != dirfd)
+			close(cur);
+		cur = -1;
+		if (next < 0)
+			goto fail;
+		cur = next;
+		p = slash + 1;
+	}
+	next = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	e = errno;
+	if (cur != dirfd)
+		close(cur);
+	if (next >= 0)
+		return next;
+	cur = -1;
+fail:
+	if (cur >= 0 && cur != dirfd)
+		close(cur);
+	errno = e == ENOTDIR ? ELOOP : e;
+	return -1;
+}
+
+int
+vl_open_beneath(int dirfd, const char *rel, int flags, unsigned mode,
+		int no_symlinks)
+{
+	int state = __atomic_load_n(&openat2_state, __ATOMIC_RELAXED);
+
+	if (state >= 0) {
+		struct open_how how;
+		long fd;
+
+		memset(&how, 0, sizeof(how));
+		how.flags = (uint64_t)(flags | O_CLOEXEC);
+		how.mode = (flags & O_CREAT) ? mode : 0;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+			      (no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
+		fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd >= 0) {
+			__atomic_store_n(&openat2_state, 1, __ATOMIC_RELAXED);
+			return (int)fd;
+		}
+		if (errno != ENOSYS && errno != EPERM)
+			return -1;
+		__atomic_store_n(&openat2_state, -1, __ATOMIC_RELAXED);
+	}
+	return open_by_components(dirfd, rel, flags, mode);
+}
 
 int
 vl_path_check(const char *rel, struct vl_err *err)

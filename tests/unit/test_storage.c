@@ -232,7 +232,7 @@ test_symlinks_are_never_followed(void **state)
 	struct vl_err err = { 0 };
 	struct repo_stat st;
 	char *key = repo_store_key("obj-1");
-	char p[4200];
+	char p[4200], real[4300];
 	int fd;
 
 	store(f->r, "obj-1");
@@ -257,6 +257,13 @@ test_symlinks_are_never_followed(void **state)
 	assert_int_equal(symlink("data", p), 0);
 	assert_int_equal(repo_store_open(f->r, key, "alias/a.txt", &fd, &err),
 			 VL_E_UNSAFE);
+	/* the object directory itself a symlink: neither read nor listed */
+	snprintf(p, sizeof(p), "%s/storage/objects/%s", f->dir, key);
+	snprintf(real, sizeof(real), "%s.real", p);
+	assert_int_equal(rename(p, real), 0);
+	assert_int_equal(symlink(real, p), 0);
+	assert_true(repo_store_open(f->r, key, "bagit.txt", &fd, &err) < 0);
+	assert_true(repo_store_list(f->r, key, collect, &l, &err) < 0);
 	free(key);
 }
 
