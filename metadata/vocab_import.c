@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <raptor2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,20 +113,7 @@ static const struct pred {
 static struct {
 	RAPTOR_FUNCS(VL_DL_MEMBER)
 } rap;
-static struct vl_err rap_err;
-static pthread_once_t rap_once = PTHREAD_ONCE_INIT;
-
-static void
-rap_load(void)
-{
-	static const char *const names[] = { RAPTOR_FUNCS(VL_DL_NAME) };
-
-	_Static_assert(sizeof(rap) == sizeof(names) / sizeof(names[0]) *
-					      sizeof(void (*)(void)),
-		       "the table holds one function pointer per name");
-	vl_dl_table(VL_RAPTOR_SONAME, names, sizeof(names) / sizeof(names[0]),
-		    &rap, &rap_err);
-}
+VL_DL_LIBRARY(rap_lib, VL_RAPTOR_SONAME, RAPTOR_FUNCS, rap, NULL);
 
 struct imp {
 	struct repo *r;
@@ -601,11 +587,8 @@ parse_file(struct imp *im)
 	size_t n;
 	int rc = 0;
 
-	pthread_once(&rap_once, rap_load);
-	if (rap_err.code) {
-		*im->err = rap_err;
-		return rap_err.code;
-	}
+	if ((rc = vl_dl_load(&rap_lib, im->err)) < 0)
+		return rc;
 	if (!(f = fopen(im->path, "rb")))
 		return vl_err_sys(im->err,
 				  errno == ENOENT ? VL_E_NOTFOUND : VL_E_IO,

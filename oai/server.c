@@ -56,20 +56,7 @@
 static struct {
 	MHD_FUNCS(VL_DL_MEMBER)
 } mhd;
-static struct vl_err mhd_err;
-static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
-
-static void
-mhd_load(void)
-{
-	static const char *const names[] = { MHD_FUNCS(VL_DL_NAME) };
-
-	_Static_assert(sizeof(mhd) == sizeof(names) / sizeof(names[0]) *
-					      sizeof(void (*)(void)),
-		       "the table holds one function pointer per name");
-	vl_dl_table(VL_MHD_SONAME, names, sizeof(names) / sizeof(names[0]),
-		    &mhd, &mhd_err);
-}
+VL_DL_LIBRARY(mhd_lib, VL_MHD_SONAME, MHD_FUNCS, mhd, NULL);
 
 #define BLOCK_SIZE  (64 * 1024)
 #define ZIN_SIZE    (32 * 1024)
@@ -660,11 +647,8 @@ oai_server_start(struct oai_server **out, struct repo *r,
 	*out = NULL;
 	if ((rc = parse_listen(o->listen, &ss, err)) < 0)
 		return rc;
-	pthread_once(&mhd_once, mhd_load);
-	if (mhd_err.code) {
-		*err = mhd_err;
-		return mhd_err.code;
-	}
+	if ((rc = vl_dl_load(&mhd_lib, err)) < 0)
+		return rc;
 	/* libxml2 (identifier checks) must be set up before threads use
 	 * it. */
 	xmlInitParser();

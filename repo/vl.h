@@ -149,4 +149,37 @@ int vl_dl_table(const char *soname, const char *const *names, size_t n,
 #define VL_DL_MEMBER(m, f) __typeof__(f) *m;
 #define VL_DL_NAME(m, f)   #f,
 
+/* A library loaded once, on first use, into its table; init (or NULL)
+ * runs once after loading and returns 0, or -1 when the library failed
+ * to initialize.  Made by VL_DL_LIBRARY, loaded by vl_dl_load(). */
+struct vl_dl {
+	const char *soname;
+	const char *const *names;
+	size_t n;
+	void *table;
+	int (*init)(void);
+	int state; /* 0 not tried yet, 1 loaded, -1 failed (err says why) */
+	struct vl_err err;
+};
+/* Defines var, the struct vl_dl of the library soname whose functions
+ * FUNCS lists, filling table (checked to hold one pointer per name). */
+#define VL_DL_LIBRARY(var, soname, FUNCS, table, init)                   \
+	static const char *const var##_names[] = { FUNCS(VL_DL_NAME) };  \
+	_Static_assert(sizeof(table) == sizeof(var##_names) /            \
+						sizeof(var##_names[0]) * \
+						sizeof(void (*)(void)),  \
+		       "a table holds one function pointer per name");   \
+	static struct vl_dl var = {                                      \
+		soname,                                                  \
+		var##_names,                                             \
+		sizeof(var##_names) / sizeof(var##_names[0]),            \
+		&(table),                                                \
+		init,                                                    \
+		0,                                                       \
+		{ 0 }                                                    \
+	}
+/* Loads d the first time (thread safe), then says what that gave: 0, or
+ * the error, again on every call. */
+int vl_dl_load(struct vl_dl *d, struct vl_err *err);
+
 #endif

@@ -1,45 +1,27 @@
 /*
- * vl_curl.c - the libcurl table (vl_curl.h).
- *
- * Invariant: written once, under pthread_once, before any caller can
- * see it; read-only afterwards.
+ * vl_curl.c - the libcurl table (vl_curl.h), loaded by vl_dl_load():
+ * written once, before any caller can see it; read-only afterwards.
  */
-#include <pthread.h>
-
 #include "vl_curl.h"
 
 #ifndef VL_CURL_SONAME
 #define VL_CURL_SONAME "libcurl-gnutls.so.4"
 #endif
 
-static const char *const names[] = { VL_CURL_FUNCS(VL_DL_NAME) };
-_Static_assert(sizeof(struct vl_curl) == sizeof(names) / sizeof(names[0]) *
-						 sizeof(void (*)(void)),
-	       "the table holds one function pointer per name");
-
 static struct vl_curl api;
-static struct vl_err load_err;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void
-load(void)
+static int
+global_init(void)
 {
-	if (vl_dl_table(VL_CURL_SONAME, names, sizeof(names) / sizeof(names[0]),
-			&api, &load_err) < 0)
-		return;
-	if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		vl_err_set(&load_err, VL_E_IO, "libcurl failed to initialize");
+	return api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
+
+VL_DL_LIBRARY(lib, VL_CURL_SONAME, VL_CURL_FUNCS, api, global_init);
 
 int
 vl_curl_load(struct vl_err *err)
 {
-	pthread_once(&once, load);
-	if (load_err.code) {
-		*err = load_err;
-		return load_err.code;
-	}
-	return 0;
+	return vl_dl_load(&lib, err);
 }
 
 const struct vl_curl *

@@ -10,6 +10,7 @@
  * function pointers resolved from it stay valid for the process.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "vl.h"
@@ -41,4 +42,32 @@ vl_dl_table(const char *soname, const char *const *names, size_t n, void *table,
 		memcpy(slot + i * sizeof(fp), &fp, sizeof(fp));
 	}
 	return 0;
+}
+
+/* Loading is rare (a few times a run): one lock serves every library. */
+static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int
+vl_dl_load(struct vl_dl *d, struct vl_err *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&load_mu);
+	if (!d->state) {
+		int ok = vl_dl_table(d->soname, d->names, d->n, d->table,
+				     &d->err) == 0;
+
+		if (ok && d->init && d->init() < 0) {
+			vl_err_set(&d->err, VL_E_IO, "%s failed to initialize",
+				   d->soname);
+			ok = 0;
+		}
+		d->state = ok ? 1 : -1;
+	}
+	if (d->state < 0) {
+		*err = d->err;
+		rc = d->err.code;
+	}
+	pthread_mutex_unlock(&load_mu);
+	return rc;
 }

@@ -334,6 +334,38 @@ test_vl_dl_table_loads_and_names_what_is_missing(void **state)
 	assert_non_null(strstr(err.msg, "no_such_function_x"));
 }
 
+static struct {
+	LIBC_FUNCS(VL_DL_MEMBER)
+} libc_api, none_api;
+static int libc_inits;
+
+static int
+count_init(void)
+{
+	libc_inits++;
+	return 0;
+}
+
+VL_DL_LIBRARY(libc_lib, "libc.so.6", LIBC_FUNCS, libc_api, count_init);
+VL_DL_LIBRARY(none_lib, "libno-such-thing.so.9", LIBC_FUNCS, none_api, NULL);
+
+/* vl_dl_load: loaded and initialized once; a failure remembered. */
+static void
+test_vl_dl_load_once(void **state)
+{
+	struct vl_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(vl_dl_load(&libc_lib, &err), 0);
+	assert_int_equal(vl_dl_load(&libc_lib, &err), 0);
+	assert_int_equal(libc_inits, 1);
+	assert_int_equal(libc_api.len("three"), 5);
+	assert_int_equal(vl_dl_load(&none_lib, &err), VL_E_NOTFOUND);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(vl_dl_load(&none_lib, &err), VL_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "libno-such-thing.so.9"));
+}
+
 int
 main(void)
 {
@@ -341,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_vl_buf_grows_and_caps),
 		cmocka_unit_test(
 			test_vl_dl_table_loads_and_names_what_is_missing),
+		cmocka_unit_test(test_vl_dl_load_once),
 		cmocka_unit_test(test_vl_buf_detach_hands_over),
 		cmocka_unit_test(test_vl_path_check_rejects_escapes),
 		cmocka_unit_test(test_vl_path_join_names_the_path),
