@@ -554,9 +554,20 @@ int ing_reconcile(void *ctx, struct md_record *rec, struct ing_description *d,
  * together (the payload is untouched), the catalog gains the version
  * (old ones kept), md_version and the OAI-PMH datestamp move, and a
  * PREMIS metadata modification event is recorded; all or nothing.
+ * An object kept in the catalog alone (no storage key: a harvested
+ * record) gets the new version in the catalog only; describe is then
+ * called with no bag.
  */
 int ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 	       struct ing_result *res, struct vl_err *err);
+
+/* Inside the caller's transaction: the PREMIS metadata modification
+ * event and the vocab_remediations rows for the values d changed through
+ * a vocabulary (nothing when it changed none), for metadata version
+ * `version` of object id. */
+int ing_record_changes(struct repo *r, const char *id, int64_t version,
+		       const struct ing_description *d, const char *now,
+		       struct vl_err *err);
 
 /* ---- format identification (libmagic; one handle per thread) ---- */
 

@@ -945,7 +945,8 @@ describe(struct job *j)
 				  "the metadata of '%s' has no title", j->id);
 	for (i = 0; i < j->desc.nwarnings; i++)
 		result_warn(j->res, j->desc.warnings[i]);
-	for (i = 0; i < j->desc.n; i++) {
+	/* A catalog-only object (no bag) keeps its forms in the catalog. */
+	for (i = 0; j->bag && i < j->desc.n; i++) {
 		if (!j->desc.forms[i].tag_file)
 			continue;
 		if ((rc = bag_add_tag_file(
@@ -1166,8 +1167,10 @@ out:
  * modification event with the before/after values and the vocabulary
  * version, and a remediation row that keeps the original wording
  * searchable (`vellum vocab search`). */
-static int
-record_changes(struct job *j)
+int
+ing_record_changes(struct repo *r, const char *id, int64_t version,
+		   const struct ing_description *desc, const char *now,
+		   struct vl_err *err)
 {
 	struct vl_buf d = VL_BUF_INIT;
 	sqlite3_stmt *st = NULL;
@@ -1175,12 +1178,12 @@ record_changes(struct job *j)
 	size_t i;
 	int rc = 0;
 
-	if (!j->desc.nchanges)
+	if (!desc->nchanges)
 		return 0;
 	vl_buf_addf(&d, "reconciliation at ingest against the repository's "
 			"vocabularies:");
-	for (i = 0; i < j->desc.nchanges; i++) {
-		const struct ing_change *c = &j->desc.changes[i];
+	for (i = 0; i < desc->nchanges; i++) {
+		const struct ing_change *c = &desc->changes[i];
 
 		vl_buf_addf(&d, "%s %s '%s' -> '%s' <%s> (%s, version %s)",
 			    i ? ";" : "", c->field, c->original, c->replacement,
@@ -1188,16 +1191,16 @@ record_changes(struct job *j)
 			    c->vocab_version ? c->vocab_version : "unknown");
 	}
 	{
-		struct repo_event ev = { .object_id = j->id,
+		struct repo_event ev = { .object_id = id,
 					 .type = "mem",
 					 .outcome = REPO_SUCCESS,
 					 .detail = d.buf,
-					 .datetime = j->now };
+					 .datetime = now };
 
-		if ((rc = repo_event_add(j->r, &ev, uuid, j->err)) < 0)
+		if ((rc = repo_event_add(r, &ev, uuid, err)) < 0)
 			goto out;
 	}
-	if ((rc = repo_prepare(j->r, &st,
+	if ((rc = repo_prepare(r, &st,
 			       "INSERT INTO vocab_remediations(object_id,"
 			       " from_version, to_version, format, field,"
 			       " original, original_lang, original_uri, fold,"
@@ -1205,17 +1208,17 @@ record_changes(struct job *j)
 			       " event_uuid, time) VALUES(?1, ?13 - 1, ?13,"
 			       " 'source', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 			       " ?11, ?12)",
-			       j->err)) < 0)
+			       err)) < 0)
 		goto out;
-	for (i = 0; i < j->desc.nchanges && rc == 0; i++) {
-		const struct ing_change *c = &j->desc.changes[i];
+	for (i = 0; i < desc->nchanges && rc == 0; i++) {
+		const struct ing_change *c = &desc->changes[i];
 
 		fold = NULL;
-		if ((rc = md_vocab_normalize(c->original, NULL, &fold,
-					     j->err)) < 0)
+		if ((rc = md_vocab_normalize(c->original, NULL, &fold, err)) <
+		    0)
 			break;
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->field, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, c->original, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, c->original_lang, -1, SQLITE_STATIC);
@@ -1226,16 +1229,23 @@ record_changes(struct job *j)
 		sqlite3_bind_text(st, 9, c->scheme, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 10, c->vocab_version, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 11, uuid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 12, j->now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 13, j->version);
+		sqlite3_bind_text(st, 12, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 13, version);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = repo_db_err(j->r->db, j->err, "catalog");
+			rc = repo_db_err(r->db, err, "catalog");
 		free(fold);
 	}
 out:
 	sqlite3_finalize(st);
 	vl_buf_release(&d);
 	return rc;
+}
+
+static int
+record_changes(struct job *j)
+{
+	return ing_record_changes(j->r, j->id, j->version, &j->desc, j->now,
+				  j->err);
 }
 
 /* The tag manifests are listed in no manifest; record their own size
@@ -1436,7 +1446,8 @@ commit_group(struct repo *r, struct job *const *jobs, size_t n)
 	for (i = 0; rc == 0 && i < n; i++) {
 		struct job *j = jobs[i];
 
-		if ((j->rc = catalog_job(j)) == 0 && !j->res->skipped) {
+		if ((j->rc = catalog_job(j)) == 0 && !j->res->skipped &&
+		    j->stage) {
 			versions[k] = j->version;
 			stages[k++] = j->stage;
 		}
@@ -1862,7 +1873,7 @@ update_rows(struct job *j)
 	vl_buf_addf(&detail, "metadata version %lld from %s",
 		    (long long)j->version,
 		    j->o->source ? j->o->source : "the command line");
-	if ((rc = update_catalog(j, detail.buf)) == 0)
+	if ((rc = update_catalog(j, detail.buf)) == 0 && j->bag)
 		rc = finish_tag_files(j);
 	vl_buf_release(&detail);
 	return rc;
@@ -1892,9 +1903,14 @@ ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 				id);
 		goto out;
 	}
-	if ((rc = repo_stage_new(r, id, REPO_STAGE_REPLACE, &j.stage, err)) < 0)
-		goto out;
-	j.bag = repo_stage_dir(j.stage);
+	/* An object kept in the catalog alone (a harvested record, say)
+	 * gets its new version there; a stored bag is replaced whole. */
+	if (obj.storage_key[0]) {
+		if ((rc = repo_stage_new(r, id, REPO_STAGE_REPLACE, &j.stage,
+					 err)) < 0)
+			goto out;
+		j.bag = repo_stage_dir(j.stage);
+	}
 	if ((rc = describe(&j)) < 0)
 		goto out;
 	if (o->dry_run) {

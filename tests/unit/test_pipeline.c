@@ -385,6 +385,60 @@ test_group_commits_together_and_drops_failures(void **state)
 	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
 }
 
+static int
+count_stored(void *ctx, const char *key)
+{
+	(void)key;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* An object kept in the catalog alone (a harvested record): an update
+ * adds the version in the catalog, and creates no bag. */
+static void
+test_update_of_a_catalog_only_object(void **state)
+{
+	struct fixture *f = *state;
+	struct ing_opts o = opts(f, NULL, "A new title");
+	struct ing_result res;
+	struct vl_err err = { 0 };
+	int stored = 0;
+
+	assert_int_equal(
+		sqlite3_exec(f->r->db,
+			     "INSERT INTO objects(id, created, datestamp,"
+			     " title, md_version) VALUES('cat-1',"
+			     " '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z',"
+			     " 'Old', 1);"
+			     "INSERT INTO metadata(object_id, version, format,"
+			     " xml, created) VALUES('cat-1', 1, 'oai_dc',"
+			     " '<dc/>', '2024-01-01T00:00:00Z')",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	o.source = "a test";
+	assert_int_equal(ing_update(f->r, "cat-1", &o, &res, &err), 0);
+	ing_result_release(&res);
+	assert_int_equal(count(f->r, "SELECT md_version FROM objects WHERE"
+				     " title = 'A new title' AND storage_key"
+				     " IS NULL"),
+			 2);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM metadata WHERE"
+				     " object_id = 'cat-1' AND version = 2"),
+			 1);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM events WHERE"
+				     " object_id = 'cat-1' AND type = 'mem'"),
+			 1);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM files"), 0);
+	assert_int_equal(
+		repo_store_list_objects(f->r, count_stored, &stored, &err), 0);
+	assert_int_equal(stored, 0);
+	/* A tombstone is not updated. */
+	assert_int_equal(ing_delete(f->r, "cat-1", "test", 0, &err), 0);
+	assert_int_equal(ing_update(f->r, "cat-1", &o, &res, &err),
+			 VL_E_NOTFOUND);
+	ing_result_release(&res);
+}
+
 int
 main(void)
 {
@@ -405,6 +459,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_group_commits_together_and_drops_failures, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_update_of_a_catalog_only_object, setup, teardown),
 	};
 
 	setenv("VELLUM_USER", "tester", 1);
