@@ -140,11 +140,18 @@ fail:
 
 /* ---- export ---- */
 
+/*
+ * A stored bag is streamed file by file from storage (export_one),
+ * each file through entry_begin / entry_end into a temporary directory
+ * or archive beside the destination, renamed into place when complete
+ * (export_open, export_close).
+ */
 struct exp {
 	struct repo *r;
 	const char *key, *id;
-	struct archive *a; /* NULL when exporting to a directory */
-	const char *dir;   /* the directory's temporary root */
+	struct archive *a;  /* NULL when exporting to a directory */
+	const char *dir;    /* the directory's temporary root */
+	struct vl_buf path; /* the file being written */
 	struct vl_err *err;
 	uint64_t files, bytes;
 };
@@ -173,12 +180,75 @@ copy_to_archive(int in, struct archive *a, uint64_t *bytes, struct vl_err *err,
 	}
 }
 
+/* Starts the bag's file rel: the header of an archive entry of size
+ * bytes, or a new file in the directory, open for writing in *out. */
+static int
+entry_begin(struct exp *x, const char *rel, uint64_t size, time_t mtime,
+	    int *out)
+{
+	struct vl_buf parent = VL_BUF_INIT;
+	struct archive_entry *e = NULL;
+	int rc = 0;
+
+	*out = -1;
+	vl_buf_reset(&x->path);
+	vl_buf_addf(&x->path, "%s/%s", x->a ? x->id : x->dir, rel);
+	if (x->a) {
+		e = archive_entry_new();
+		archive_entry_set_pathname_utf8(e, x->path.buf);
+		archive_entry_set_size(e, (la_int64_t)size);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, mtime, 0);
+		if (archive_write_header(x->a, e) != ARCHIVE_OK)
+			rc = vl_err_set(x->err, VL_E_IO,
+					"cannot write '%s': %s", rel,
+					archive_error_string(x->a));
+		archive_entry_free(e);
+		return rc;
+	}
+	vl_buf_add(&parent, x->path.buf,
+		   (size_t)(strrchr(x->path.buf, '/') - x->path.buf));
+	if ((rc = vl_mkdirs(parent.buf, 0755, x->err)) == 0) {
+		*out = open(x->path.buf,
+			    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (*out < 0)
+			rc = vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+					x->path.buf);
+	}
+	vl_buf_release(&parent);
+	return rc;
+}
+
+/* Ends the file entry_begin started: in a directory, synced and closed. */
+static int
+entry_end(struct exp *x, int *out)
+{
+	int fd = *out, failed, saved;
+
+	*out = -1;
+	if (fd >= 0) {
+		failed = fsync(fd) < 0;
+		saved = errno;
+		/* close() releases fd even when it fails: never twice. */
+		if (close(fd) < 0 && !failed) {
+			failed = 1;
+			saved = errno;
+		}
+		if (failed) {
+			errno = saved;
+			return vl_err_sys(x->err, VL_E_IO, "cannot write '%s'",
+					  x->path.buf);
+		}
+	}
+	x->files++;
+	return 0;
+}
+
 static int
 export_one(void *ctx, const char *rel, const struct repo_stat *st)
 {
 	struct exp *x = ctx;
-	struct vl_buf path = VL_BUF_INIT, parent = VL_BUF_INIT;
-	struct archive_entry *e = NULL;
 	int in = -1, out = -1, rc;
 
 	if (!st->regular)
@@ -186,56 +256,20 @@ export_one(void *ctx, const char *rel, const struct repo_stat *st)
 				  "stored object '%s' holds '%s', which is "
 				  "not a regular file; run `vellum audit`",
 				  x->id, rel);
-	if ((rc = repo_store_open(x->r, x->key, rel, &in, x->err)) < 0)
+	if ((rc = repo_store_open(x->r, x->key, rel, &in, x->err)) < 0 ||
+	    (rc = entry_begin(x, rel, st->size, st->mtime, &out)) < 0)
 		goto out;
-	vl_buf_addf(&path, "%s/%s", x->a ? x->id : x->dir, rel);
-	if (x->a) {
-		e = archive_entry_new();
-		archive_entry_set_pathname_utf8(e, path.buf);
-		archive_entry_set_size(e, (la_int64_t)st->size);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_mtime(e, st->mtime, 0);
-		if (archive_write_header(x->a, e) != ARCHIVE_OK) {
-			rc = vl_err_set(x->err, VL_E_IO,
-					"cannot write '%s': %s", rel,
-					archive_error_string(x->a));
-			goto out;
-		}
-	} else {
-		vl_buf_add(&parent, path.buf,
-			   (size_t)(strrchr(path.buf, '/') - path.buf));
-		if ((rc = vl_mkdirs(parent.buf, 0755, x->err)) < 0)
-			goto out;
-		out = open(path.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			   0644);
-		if (out < 0) {
-			rc = vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
-					path.buf);
-			goto out;
-		}
-	}
 	if (x->a)
 		rc = copy_to_archive(in, x->a, &x->bytes, x->err, rel);
 	else if ((rc = vl_copy_fd(in, out, rel, x->err)) == 0)
 		x->bytes += st->size;
-	if (rc < 0)
-		goto out;
-	if (out >= 0 && (fsync(out) < 0 || close(out) < 0)) {
-		out = -1;
-		rc = vl_err_sys(x->err, VL_E_IO, "cannot write '%s'", path.buf);
-		goto out;
-	}
-	out = -1;
-	x->files++;
+	if (rc == 0)
+		rc = entry_end(x, &out);
 out:
 	if (in >= 0)
 		close(in);
 	if (out >= 0)
 		close(out);
-	archive_entry_free(e);
-	vl_buf_release(&path);
-	vl_buf_release(&parent);
 	return rc;
 }
 
@@ -312,15 +346,73 @@ is_archive_name(const char *to)
 	       (n > 7 && !strcmp(to + n - 7, ".tar.gz"));
 }
 
+/* Where the bag goes: *final, built first as *tmp (an archive file or a
+ * directory beside it).  On error the caller removes tmp if set. */
+static int
+export_open(struct exp *x, const char *to, struct vl_buf *tmp,
+	    struct vl_buf *final)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (is_archive_name(to)) {
+		if (stat(to, &st) == 0)
+			return vl_err_set(x->err, VL_E_EXISTS,
+					  "'%s' already exists", to);
+		vl_buf_addf(final, "%s", to);
+		vl_buf_addf(tmp, "%s.partial-XXXXXX", to);
+		if ((fd = mkstemp(tmp->buf)) < 0)
+			return vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+					  tmp->buf);
+		close(fd);
+		return open_archive(x, to, tmp->buf, x->err);
+	}
+	/* DIR/ID, built as DIR/.ID.partial-XXXXXX then renamed. */
+	if ((rc = vl_mkdirs(to, 0755, x->err)) < 0)
+		return rc;
+	vl_buf_addf(final, "%s/%s", to, x->id);
+	if (stat(final->buf, &st) == 0)
+		return vl_err_set(x->err, VL_E_EXISTS, "'%s' already exists",
+				  final->buf);
+	vl_buf_addf(tmp, "%s/.%s.partial-XXXXXX", to, x->id);
+	if (!mkdtemp(tmp->buf))
+		return vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+				  tmp->buf);
+	x->dir = tmp->buf;
+	return 0;
+}
+
+/* The bag is complete in tmp: made durable and renamed to final. */
+static int
+export_close(struct exp *x, const char *to, const char *tmp, const char *final)
+{
+	int fd, rc;
+
+	if (x->a && archive_write_close(x->a) != ARCHIVE_OK)
+		return vl_err_set(x->err, VL_E_IO, "cannot write '%s': %s", to,
+				  archive_error_string(x->a));
+	if (x->a) {
+		if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	} else if ((rc = vl_fsync_dir(tmp, x->err)) < 0) {
+		return rc;
+	}
+	if (rename(tmp, final) < 0)
+		return vl_err_sys(x->err, VL_E_IO, "cannot rename to '%s'",
+				  final);
+	return 0;
+}
+
 int
 ing_export(struct repo *r, const char *id, const char *to,
 	   struct ing_export_report *rep, struct vl_err *err)
 {
-	struct exp x = { .r = r, .id = id, .err = err };
+	struct exp x = { .r = r, .id = id, .err = err, .path = VL_BUF_INIT };
 	struct vl_buf tmp = VL_BUF_INIT, final = VL_BUF_INIT;
 	struct ing_object o;
-	struct stat st;
-	int rc, fd;
+	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	if ((rc = ing_object_get(r, id, &o, err)) < 0)
@@ -330,59 +422,11 @@ ing_export(struct repo *r, const char *id, const char *to,
 				  "object '%s' is deleted; nothing to export",
 				  id);
 	x.key = o.storage_key;
-	if (is_archive_name(to)) {
-		if (stat(to, &st) == 0)
-			return vl_err_set(err, VL_E_EXISTS,
-					  "'%s' already exists", to);
-		vl_buf_addf(&final, "%s", to);
-		vl_buf_addf(&tmp, "%s.partial-XXXXXX", to);
-		if ((fd = mkstemp(tmp.buf)) < 0) {
-			rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'",
-					tmp.buf);
-			goto out;
-		}
-		close(fd);
-		if ((rc = open_archive(&x, to, tmp.buf, err)) < 0)
-			goto out;
-	} else {
-		/* DIR/ID, built as DIR/.ID.partial-XXXXXX then renamed. */
-		if ((rc = vl_mkdirs(to, 0755, err)) < 0)
-			goto out;
-		vl_buf_addf(&final, "%s/%s", to, id);
-		if (stat(final.buf, &st) == 0) {
-			rc = vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
-					final.buf);
-			goto out;
-		}
-		vl_buf_addf(&tmp, "%s/.%s.partial-XXXXXX", to, id);
-		if (!mkdtemp(tmp.buf)) {
-			rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'",
-					tmp.buf);
-			goto out;
-		}
-		x.dir = tmp.buf;
-	}
-	if ((rc = export_payload_dir(&x)) < 0 ||
-	    (rc = repo_store_list(r, x.key, export_one, &x, err)) < 0)
+	if ((rc = export_open(&x, to, &tmp, &final)) < 0 ||
+	    (rc = export_payload_dir(&x)) < 0 ||
+	    (rc = repo_store_list(r, x.key, export_one, &x, err)) < 0 ||
+	    (rc = export_close(&x, to, tmp.buf, final.buf)) < 0)
 		goto out;
-	if (x.a && archive_write_close(x.a) != ARCHIVE_OK) {
-		rc = vl_err_set(err, VL_E_IO, "cannot write '%s': %s", to,
-				archive_error_string(x.a));
-		goto out;
-	}
-	if (x.a) {
-		if ((fd = open(tmp.buf, O_RDONLY | O_CLOEXEC)) >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	} else if ((rc = vl_fsync_dir(tmp.buf, err)) < 0) {
-		goto out;
-	}
-	if (rename(tmp.buf, final.buf) < 0) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot rename to '%s'",
-				final.buf);
-		goto out;
-	}
 	rep->files = x.files;
 	rep->bytes = x.bytes;
 	snprintf(rep->path, sizeof(rep->path), "%s", final.buf);
@@ -391,6 +435,7 @@ out:
 		archive_write_free(x.a);
 	if (rc < 0 && tmp.len)
 		vl_rmtree(tmp.buf);
+	vl_buf_release(&x.path);
 	vl_buf_release(&tmp);
 	vl_buf_release(&final);
 	return rc;
