@@ -17,6 +17,14 @@ static const char export_help[] =
 	"streamed one at a time; the result appears only when complete and\n"
 	"never overwrites anything.\n"
 	"\n"
+	"An object kept only in the catalog, with no bag in storage (a\n"
+	"harvested or synthetic record), is bagged on the way out: a\n"
+	"complete, valid bag with an empty data/ and empty payload\n"
+	"manifests, its current metadata as tag files (metadata/mods.xml,\n"
+	"dc.xml and, when harvested, source.xml and provenance.xml),\n"
+	"metadata/premis.xml from its events, and tag manifests, for the\n"
+	"repository's digest algorithms.  A deleted object is refused.\n"
+	"\n"
 	"Options:\n"
 	"  --to DEST   where to write (required)\n"
 	"  --json      report as JSON\n";
@@ -56,14 +64,16 @@ run_export(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	if (ing_export(cli->repo, argv[optind], to, &rep, &err) < 0)
 		return cli_fail(cli, &err);
 	if (cli->json) {
-		cli_json_out(json_pack("{s:b, s:s, s:s, s:I, s:I}", "ok", 1,
-				       "id", argv[optind], "path", rep.path,
+		cli_json_out(json_pack("{s:b, s:s, s:s, s:I, s:I, s:b}", "ok",
+				       1, "id", argv[optind], "path", rep.path,
 				       "files", (json_int_t)rep.files, "bytes",
-				       (json_int_t)rep.bytes));
+				       (json_int_t)rep.bytes, "catalog_only",
+				       rep.catalog_only));
 	} else if (!cli->quiet) {
 		cli_human_bytes(bytes, sizeof(bytes), rep.bytes);
-		printf("Exported %s to %s (%llu files, %s)\n", argv[optind],
-		       rep.path, (unsigned long long)rep.files, bytes);
+		printf("Exported %s to %s (%llu files, %s%s)\n", argv[optind],
+		       rep.path, (unsigned long long)rep.files, bytes,
+		       rep.catalog_only ? "; bagged from the catalog" : "");
 	}
 	return CLI_OK;
 }

@@ -600,13 +600,19 @@ int ing_delete(struct repo *r, const char *id, const char *reason, int purge,
 	       struct vl_err *err);
 
 struct ing_export_report {
-	uint64_t files, bytes;
+	uint64_t files, bytes; /* every file written, tag files included */
+	int catalog_only;      /* the bag was made from the catalog */
 	char path[4096];
 };
 /* Exports the stored bag, as stored: to DIR/ID when `to` is a directory,
  * else to a .tar, .tar.gz/.tgz or .zip file whose top directory is ID.
- * Written under a temporary name and renamed, so a failed export leaves
- * nothing; refuses to overwrite. */
+ * An object with no bag in storage (catalog-only: objects.storage_key
+ * IS NULL, e.g. a harvested or synthetic record) gets a complete and
+ * valid bag made from one snapshot of its catalog rows: an empty
+ * payload, its current metadata as tag files, metadata/premis.xml, and
+ * a payload and a tag manifest per configured algorithm.  Written under
+ * a temporary name and renamed, so a failed export leaves nothing;
+ * refuses to overwrite.  VL_E_NOTFOUND for an unknown or deleted id. */
 int ing_export(struct repo *r, const char *id, const char *to,
 	       struct ing_export_report *rep, struct vl_err *err);
 

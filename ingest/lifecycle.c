@@ -2,7 +2,8 @@
  * lifecycle.c - what happens to a stored object after ingest: deletion
  * (a tombstone that OAI-PMH reports as deleted, never lost) and export of
  * the bag as stored (a directory, a tar or a zip), streamed file by file
- * through the storage interface.
+ * through the storage interface - or, for a catalog-only object (no bag
+ * in storage), of a bag made from its catalog rows (catalog_bag.c).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -14,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ingest.h"
+#include "export_impl.h"
 
 /* ---- looking objects up ---- */
 
@@ -141,10 +142,13 @@ fail:
 /* ---- export ---- */
 
 /*
- * A stored bag is streamed file by file from storage (export_one),
- * each file through entry_begin / entry_end into a temporary directory
- * or archive beside the destination, renamed into place when complete
- * (export_open, export_close).
+ * Two sources, one writer.  A stored bag is streamed file by file from
+ * storage (export_one); the bag of a catalog-only object (no bag in
+ * storage) is made in memory from the catalog (catalog_bag.c) and
+ * written file by file (export_mem).  Either goes through entry_begin /
+ * entry_end into a temporary directory or archive beside the
+ * destination, renamed into place when complete (export_open,
+ * export_close).
  */
 struct exp {
 	struct repo *r;
@@ -178,6 +182,23 @@ copy_to_archive(int in, struct archive *a, uint64_t *bytes, struct vl_err *err,
 			return vl_err_set(err, VL_E_IO, "cannot write '%s': %s",
 					  rel, archive_error_string(a));
 	}
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 /* Starts the bag's file rel: the header of an archive entry of size
@@ -268,6 +289,32 @@ export_one(void *ctx, const char *rel, const struct repo_stat *st)
 out:
 	if (in >= 0)
 		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+/* One file of a bag made in memory. */
+static int
+export_mem(struct exp *x, const struct ing_mem_file *f, time_t mtime)
+{
+	int out = -1, rc;
+
+	if ((rc = entry_begin(x, f->path, f->len, mtime, &out)) < 0)
+		goto out;
+	if (x->a) {
+		if (archive_write_data(x->a, f->data, f->len) !=
+		    (la_ssize_t)f->len)
+			rc = vl_err_set(x->err, VL_E_IO,
+					"cannot write '%s': %s", f->path,
+					archive_error_string(x->a));
+	} else if (write_all(out, f->data, f->len) < 0) {
+		rc = vl_err_sys(x->err, VL_E_IO, "cannot write '%s'",
+				x->path.buf);
+	}
+	if (rc == 0 && (rc = entry_end(x, &out)) == 0)
+		x->bytes += f->len;
+out:
 	if (out >= 0)
 		close(out);
 	return rc;
@@ -405,36 +452,69 @@ export_close(struct exp *x, const char *to, const char *tmp, const char *final)
 	return 0;
 }
 
+/* The object as one snapshot of the catalog: its row and, when it has
+ * no bag in storage, the bag made from its rows.  A savepoint is a read
+ * transaction of its own, or nests in the caller's. */
+static int
+export_source(struct repo *r, const char *id, struct ing_object *o,
+	      struct ing_mem_bag *mem, struct vl_err *err)
+{
+	int rc, end;
+
+	if ((rc = exec_bound(r, "SAVEPOINT ing_export", NULL, NULL, NULL,
+			     err)) < 0)
+		return rc;
+	if ((rc = ing_object_get(r, id, o, err)) == 0) {
+		if (o->deleted)
+			rc = vl_err_set(err, VL_E_NOTFOUND,
+					"object '%s' is deleted; nothing to "
+					"export",
+					id);
+		else if (!o->storage_key[0])
+			rc = ing_catalog_bag(r, id, mem, err);
+	}
+	/* Nothing was written: releasing only ends the read. */
+	end = exec_bound(r, "RELEASE ing_export", NULL, NULL, NULL,
+			 rc < 0 ? NULL : err);
+	return rc < 0 ? rc : end;
+}
+
 int
 ing_export(struct repo *r, const char *id, const char *to,
 	   struct ing_export_report *rep, struct vl_err *err)
 {
 	struct exp x = { .r = r, .id = id, .err = err, .path = VL_BUF_INIT };
 	struct vl_buf tmp = VL_BUF_INIT, final = VL_BUF_INIT;
+	struct ing_mem_bag mem = { 0 };
 	struct ing_object o;
+	time_t now = time(NULL);
+	size_t i;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((rc = ing_object_get(r, id, &o, err)) < 0)
-		return rc;
-	if (o.deleted || !o.storage_key[0])
-		return vl_err_set(err, VL_E_NOTFOUND,
-				  "object '%s' is deleted; nothing to export",
-				  id);
-	x.key = o.storage_key;
+	if ((rc = export_source(r, id, &o, &mem, err)) < 0)
+		goto out;
+	x.key = o.storage_key[0] ? o.storage_key : NULL;
 	if ((rc = export_open(&x, to, &tmp, &final)) < 0 ||
-	    (rc = export_payload_dir(&x)) < 0 ||
-	    (rc = repo_store_list(r, x.key, export_one, &x, err)) < 0 ||
-	    (rc = export_close(&x, to, tmp.buf, final.buf)) < 0)
+	    (rc = export_payload_dir(&x)) < 0)
+		goto out;
+	if (x.key)
+		rc = repo_store_list(r, x.key, export_one, &x, err);
+	else
+		for (i = 0; i < mem.n && rc == 0; i++)
+			rc = export_mem(&x, &mem.v[i], now);
+	if (rc < 0 || (rc = export_close(&x, to, tmp.buf, final.buf)) < 0)
 		goto out;
 	rep->files = x.files;
 	rep->bytes = x.bytes;
+	rep->catalog_only = !x.key;
 	snprintf(rep->path, sizeof(rep->path), "%s", final.buf);
 out:
 	if (x.a)
 		archive_write_free(x.a);
 	if (rc < 0 && tmp.len)
 		vl_rmtree(tmp.buf);
+	ing_mem_bag_release(&mem);
 	vl_buf_release(&x.path);
 	vl_buf_release(&tmp);
 	vl_buf_release(&final);

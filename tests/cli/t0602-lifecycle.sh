@@ -1,6 +1,7 @@
 #!/bin/sh
 # t0602-lifecycle: show, list, export and delete on objects placed in the
-# catalog and storage the way ingest leaves them.
+# catalog and storage the way ingest leaves them; export of catalog-only
+# objects (`vellum oai synth`), bagged from the catalog.
 . "$TOP/tests/cli/lib.sh"
 
 run init repo
@@ -98,4 +99,55 @@ expect_json "purge removes file records" '.files | length' 0
 expect_json "purge keeps the tombstone" .status deleted
 run -r repo doctor
 expect_rc "the repository is consistent after all that" 0
+
+# Catalog-only objects (no bag in storage) are bagged at export.
+run init srepo
+run -r srepo oai synth 3 --deleted-every 3
+expect_rc "synth makes catalog-only objects" 0
+run -r srepo export --to sout synth-00000001
+expect_rc "export of a catalog-only object to a directory" 0
+expect_out "the export says it was bagged from the catalog" \
+	'^Exported synth-00000001 to sout/synth-00000001 \(7 files, .*bagged from the catalog\)$'
+run bag validate sout/synth-00000001
+expect_rc "the exported directory is a valid bag" 0
+expect_out "bag validate says valid" ': valid \(BagIt 1.0, 0 payload files'
+for f in bagit.txt bag-info.txt manifest-sha512.txt tagmanifest-sha512.txt \
+	metadata/mods.xml metadata/dc.xml metadata/premis.xml; do
+	check "the bag holds $f" test -f "sout/synth-00000001/$f"
+done
+check "the payload directory is there and empty" \
+	sh -c '[ -d sout/synth-00000001/data ] && [ -z "$(ls -A sout/synth-00000001/data)" ]'
+check "bag-info.txt has Payload-Oxum 0.0" grep -qx 'Payload-Oxum: 0.0' sout/synth-00000001/bag-info.txt
+check "bag-info.txt names the object" grep -qx 'External-Identifier: synth-00000001' sout/synth-00000001/bag-info.txt
+check "bag-info.txt says it is metadata-only" grep -q '^Internal-Sender-Description: A metadata-only object kept in the catalog' sout/synth-00000001/bag-info.txt
+dc=$(sqlite3 srepo/catalog.db "SELECT xml FROM metadata WHERE object_id = 'synth-00000001' AND format = 'oai_dc'")
+check "dc.xml is the catalog's oai_dc record" test "$dc" = "$(cat sout/synth-00000001/metadata/dc.xml)"
+check "the tag manifest verifies with sha512sum" sh -c 'cd sout/synth-00000001 && sha512sum --quiet -c tagmanifest-sha512.txt'
+check "nothing partial left beside it" sh -c '[ "$(ls -A sout)" = synth-00000001 ]'
+run -r srepo export --json --to synth-00000001.tar.gz synth-00000001
+expect_rc "export of a catalog-only object to a .tar.gz" 0
+expect_json "export --json says catalog_only" .catalog_only true
+expect_json "export --json counts the files" .files 7
+check "the .tar.gz has one top directory named after the id" \
+	sh -c "tar tzf synth-00000001.tar.gz | grep -v '^synth-00000001/' | wc -l | grep -qx 0"
+check "the .tar.gz holds the empty data/" sh -c "tar tzf synth-00000001.tar.gz | grep -qx 'synth-00000001/data/'"
+run bag validate synth-00000001.tar.gz
+expect_rc "the exported .tar.gz is a valid bag" 0
+expect_out "bag validate says the archive is valid" ': valid \(BagIt 1.0'
+run -r srepo export --to sout synth-00000001
+expect_rc "a second export refuses to overwrite" 3
+expect_err "the refusal names the directory" "sout/synth-00000001' already exists"
+run -r srepo export --to sout synth-00000003
+expect_rc "export of a deleted catalog-only object fails" 3
+expect_err "the refusal says it is deleted" "object 'synth-00000003' is deleted"
+run -r srepo export --to sout synth-99999999
+expect_rc "export of an unknown object fails" 3
+expect_err "the refusal names the unknown object" "no object 'synth-99999999'"
+check "refusals leave nothing" sh -c '[ "$(ls -A sout)" = synth-00000001 ]'
+# Other BagIt tools, when installed (none is required).
+if command -v bagit.py >/dev/null 2>&1; then
+	check "bagit.py validates the directory" bagit.py --validate sout/synth-00000001
+else
+	echo "# bagit.py not installed: skipped"
+fi
 finish

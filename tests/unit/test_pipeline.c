@@ -1,13 +1,63 @@
 /*
  * test_pipeline.c - the ingest pipeline with a test describe callback:
  * directory, bag and archive sources, the catalog rows, the stored bag,
- * duplicates, dry runs and refusals that leave nothing behind.
+ * duplicates, dry runs and refusals that leave nothing behind; and the
+ * export of a catalog-only object, bagged from its catalog rows.
  */
+/* LDFLAGS: -Wl,--wrap=fsync -Wl,--wrap=archive_write_data */
 #include "testkit.h"
 
+#include <archive.h>
+#include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 #include "../../ingest/ingest.h"
+
+/* ---- fault injection: fsync(2) of one file, one archive write ---- */
+
+static const char *fail_fsync_suffix; /* fsync of a file ending so fails */
+static int fail_archive_write;        /* the nth write from now fails */
+
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+la_ssize_t __real_archive_write_data(struct archive *a, const void *buf,
+				     size_t n);
+la_ssize_t __wrap_archive_write_data(struct archive *a, const void *buf,
+				     size_t n);
+
+int
+__wrap_fsync(int fd)
+{
+	char link[64], target[4096];
+	size_t n;
+	ssize_t len;
+
+	if (fail_fsync_suffix) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		n = strlen(fail_fsync_suffix);
+		if (len > 0) {
+			target[len] = '\0';
+			if ((size_t)len >= n &&
+			    !strcmp(target + len - n, fail_fsync_suffix)) {
+				errno = EIO;
+				return -1;
+			}
+		}
+	}
+	return __real_fsync(fd);
+}
+
+la_ssize_t
+__wrap_archive_write_data(struct archive *a, const void *buf, size_t n)
+{
+	if (fail_archive_write && --fail_archive_write == 0) {
+		archive_set_error(a, EIO, "injected write failure");
+		return -1;
+	}
+	return __real_archive_write_data(a, buf, n);
+}
 
 struct fixture {
 	char *dir, *src;
@@ -439,6 +489,314 @@ test_update_of_a_catalog_only_object(void **state)
 	ing_result_release(&res);
 }
 
+/* ---- catalog-only objects ---- */
+
+/* The current metadata version of the harvested record below: every
+ * form but dcterms becomes a tag file. */
+static const char *const co_forms[][3] = {
+	{ "dcterms", "<dcterms>Χάρτης</dcterms>", NULL },
+	{ "mods",
+	  "<mods xmlns=\"http://www.loc.gov/mods/v3\"><titleInfo><title>"
+	  "Χάρτης</title></titleInfo></mods>",
+	  "metadata/mods.xml" },
+	{ "oai_dc",
+	  "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/"
+	  "oai_dc/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+	  "<dc:title>Χάρτης</dc:title></oai_dc:dc>",
+	  "metadata/dc.xml" },
+	{ "provenance",
+	  "<provenance><baseURL>https://example.org/oai</baseURL>"
+	  "</provenance>",
+	  "metadata/provenance.xml" },
+	{ "source", "<record>as harvested &amp; kept</record>",
+	  "metadata/source.xml" },
+};
+
+static void
+exec_bind(struct repo *r, const char *sql, const char *const *v, int n)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	assert_int_equal(sqlite3_prepare_v2(r->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+/* A harvested record kept only in the catalog: rows, no bag in storage;
+ * metadata version 2 is current, version 1 an older one. */
+static void
+plant_catalog_only(struct fixture *f, const char *id, const char *status)
+{
+	struct repo_event ev = { .object_id = id,
+				 .type = "ing",
+				 .outcome = REPO_SUCCESS,
+				 .detail = "harvested oai:example.org:1" };
+	struct vl_err err = { 0 };
+	size_t i;
+
+	exec_bind(f->r,
+		  "INSERT INTO collections(spec, name, created) VALUES"
+		  "('maps', 'Maps', '2024-01-01T00:00:00Z')"
+		  " ON CONFLICT DO NOTHING",
+		  NULL, 0);
+	exec_bind(f->r,
+		  "INSERT INTO objects(id, created, datestamp, status, title,"
+		  " md_version, source) VALUES(?1, '2024-01-01T00:00:00Z',"
+		  " '2024-02-01T00:00:00Z', ?2, 'Χάρτης', 2,"
+		  " 'oai:example.org:1')",
+		  (const char *const[]){ id, status }, 2);
+	exec_bind(f->r, "INSERT INTO object_collections VALUES(?1, 'maps')",
+		  &id, 1);
+	exec_bind(f->r,
+		  "INSERT INTO metadata VALUES(?1, 1, 'oai_dc', '<old/>',"
+		  " '2024-01-01T00:00:00Z', 'tester', 'ingest')",
+		  &id, 1);
+	for (i = 0; i < sizeof(co_forms) / sizeof(co_forms[0]); i++)
+		exec_bind(f->r,
+			  "INSERT INTO metadata VALUES(?1, 2, ?2, ?3,"
+			  " '2024-02-01T00:00:00Z', 'tester', 'update')",
+			  (const char *const[]){ id, co_forms[i][0],
+						 co_forms[i][1] },
+			  3);
+	assert_int_equal(repo_event_add(f->r, &ev, NULL, &err), 0);
+}
+
+/* Entries of a directory, without "." and "..". */
+static int
+entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Complete and valid by the BagIt engine, with an empty payload; the
+ * warnings are the empty payload manifests' (and nothing else). */
+static void
+assert_empty_bag_valid(const char *path, size_t manifests)
+{
+	struct bag_validate_opts vo = { .mode = BAG_FULL };
+	struct bag_report rep;
+	struct vl_err err = { 0 };
+	size_t i;
+
+	bag_report_init(&rep);
+	assert_int_equal(bag_validate(path, &vo, &rep, &err), 0);
+	for (i = 0; i < rep.n; i++)
+		if (strcmp(rep.v[i].code, "empty-manifest"))
+			print_message("%s: %s: %s\n", path,
+				      rep.v[i].path ? rep.v[i].path : "",
+				      rep.v[i].message);
+	assert_true(rep.complete);
+	assert_true(rep.valid);
+	assert_int_equal(rep.errors, 0);
+	assert_int_equal(rep.warnings, manifests);
+	assert_int_equal(bag_report_count(&rep, "empty-manifest"), manifests);
+	assert_int_equal(rep.version, FIX_BAGIT_1_0);
+	assert_int_equal(rep.payload_files, 0);
+	assert_int_equal(rep.payload_algs,
+			 FIX_ALG_BIT(FIX_SHA256) | FIX_ALG_BIT(FIX_SHA512));
+	assert_int_equal(rep.tag_algs,
+			 FIX_ALG_BIT(FIX_SHA256) | FIX_ALG_BIT(FIX_SHA512));
+	bag_report_release(&rep);
+}
+
+static void
+assert_file_is(const char *bag, const char *rel, const char *text)
+{
+	struct vl_buf b = VL_BUF_INIT;
+	struct vl_err err = { 0 };
+	char p[4300];
+
+	snprintf(p, sizeof(p), "%s/%s", bag, rel);
+	assert_int_equal(vl_read_file(&b, p, 0, &err), 0);
+	assert_string_equal(b.buf, text);
+	vl_buf_release(&b);
+}
+
+static void
+use_two_algorithms(struct fixture *f)
+{
+	free(f->r->cfg.digests);
+	f->r->cfg.digests = strdup("sha256,sha512");
+}
+
+static void
+test_catalog_only_object_is_bagged_at_export(void **state)
+{
+	static const char *const exts[] = { ".zip", ".tgz", ".tar.gz", ".tar" };
+	static const char *const others[] = {
+		"bagit.txt",
+		"bag-info.txt",
+		"manifest-sha256.txt",
+		"manifest-sha512.txt",
+		"tagmanifest-sha256.txt",
+		"tagmanifest-sha512.txt",
+		"metadata/premis.xml",
+	};
+	struct fixture *f = *state;
+	struct ing_export_report er;
+	struct vl_err err = { 0 };
+	struct bag_report rep;
+	struct bag_meta meta = { 0 };
+	struct vl_buf premis = VL_BUF_INIT;
+	struct stat st;
+	char out[4200], bag[4300], p[4400];
+	int64_t events;
+	uint64_t bytes = 0;
+	size_t i;
+
+	use_two_algorithms(f);
+	plant_catalog_only(f, "hv-1", "active");
+	events = count(f->r, "SELECT count(*) FROM events");
+	snprintf(out, sizeof(out), "%s/export", f->dir);
+	snprintf(bag, sizeof(bag), "%s/hv-1", out);
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), 0);
+	assert_string_equal(er.path, bag);
+	assert_true(er.catalog_only);
+	/* bagit, bag-info, 2 manifests, 4 forms, premis, 2 tag manifests */
+	assert_int_equal(er.files, 11);
+	assert_int_equal(entries(out), 1); /* nothing left beside it */
+	assert_empty_bag_valid(bag, 2);
+
+	/* The current version's forms, byte for byte; dcterms stays in the
+	 * catalog; data/ is there and empty. */
+	for (i = 0; i < sizeof(co_forms) / sizeof(co_forms[0]); i++) {
+		if (co_forms[i][2]) {
+			assert_file_is(bag, co_forms[i][2], co_forms[i][1]);
+			snprintf(p, sizeof(p), "%s/%s", bag, co_forms[i][2]);
+			assert_int_equal(stat(p, &st), 0);
+			bytes += (uint64_t)st.st_size;
+		}
+	}
+	snprintf(p, sizeof(p), "%s/metadata/dcterms.xml", bag);
+	assert_int_not_equal(stat(p, &st), 0);
+	assert_int_equal(entries(bag), 8); /* 6 files, data/, metadata/ */
+	snprintf(p, sizeof(p), "%s/metadata", bag);
+	assert_int_equal(entries(p), 5);
+	snprintf(p, sizeof(p), "%s/data", bag);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(entries(p), 0);
+	assert_file_is(bag, "manifest-sha256.txt", "");
+	assert_file_is(bag, "manifest-sha512.txt", "");
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", bag, others[i]);
+		assert_int_equal(stat(p, &st), 0);
+		bytes += (uint64_t)st.st_size;
+	}
+	assert_int_equal(er.bytes, bytes);
+	/* premis.xml is the catalog's PREMIS document of the object. */
+	assert_int_equal(ing_premis_xml(f->r, "hv-1", &premis, &err), 0);
+	assert_non_null(strstr(premis.buf, "harvested oai:example.org:1"));
+	assert_file_is(bag, "metadata/premis.xml", premis.buf);
+	vl_buf_release(&premis);
+
+	/* bag-info.txt (RFC 8493 2.2.2) */
+	bag_report_init(&rep);
+	assert_int_equal(bag_read_meta(bag, &meta, &rep, &err), 0);
+	assert_string_equal(bag_info_get(&meta.info, "Source-Organization"),
+			    f->r->cfg.name);
+	assert_string_equal(bag_info_get(&meta.info, "External-Identifier"),
+			    "hv-1");
+	assert_string_equal(bag_info_get(&meta.info, "Payload-Oxum"), "0.0");
+	assert_string_equal(bag_info_get(&meta.info, "Bag-Size"), "0 bytes");
+	assert_string_equal(bag_info_get(&meta.info, "Bag-Software-Agent"),
+			    "vellum " VELLUM_VERSION);
+	assert_int_equal(strlen(bag_info_get(&meta.info, "Bagging-Date")), 10);
+	assert_non_null(
+		strstr(bag_info_get(&meta.info, "Internal-Sender-Description"),
+		       "metadata-only object kept in the catalog"));
+	assert_non_null(
+		strstr(bag_info_get(&meta.info, "Internal-Sender-Description"),
+		       "metadata version 2"));
+	bag_meta_release(&meta);
+	bag_report_release(&rep);
+
+	/* Never over an existing export. */
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), VL_E_EXISTS);
+	assert_non_null(strstr(err.msg, "already exists"));
+
+	/* Serialized: one top-level directory named after the id. */
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		snprintf(p, sizeof(p), "%s/hv-1%s", f->dir, exts[i]);
+		assert_int_equal(ing_export(f->r, "hv-1", p, &er, &err), 0);
+		assert_string_equal(er.path, p);
+		assert_int_equal(er.files, 11);
+		assert_int_equal(er.bytes, bytes);
+		assert_empty_bag_valid(p, 2);
+		assert_int_equal(ing_export(f->r, "hv-1", p, &er, &err),
+				 VL_E_EXISTS);
+	}
+
+	/* Export only reads: no event, no file rows, still no bag. */
+	assert_int_equal(count(f->r, "SELECT count(*) FROM events"), events);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM files"), 0);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM objects WHERE"
+				     " storage_key IS NOT NULL"),
+			 0);
+	assert_true(sqlite3_get_autocommit(f->r->db));
+}
+
+static void
+test_catalog_only_export_refusals_leave_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct ing_export_report er;
+	struct vl_err err = { 0 };
+	char out[4200], p[4300];
+
+	use_two_algorithms(f);
+	plant_catalog_only(f, "hv-1", "active");
+	plant_catalog_only(f, "hv-gone", "deleted");
+	snprintf(out, sizeof(out), "%s/export", f->dir);
+	assert_int_equal(vl_mkdirs(out, 0755, &err), 0);
+
+	assert_int_equal(ing_export(f->r, "hv-gone", out, &er, &err),
+			 VL_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "'hv-gone' is deleted"));
+	assert_int_equal(ing_export(f->r, "nope", out, &er, &err),
+			 VL_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "no object 'nope'"));
+	assert_int_equal(entries(out), 0);
+
+	/* A failure half-way through a directory ... */
+	fail_fsync_suffix = "/metadata/premis.xml";
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), VL_E_IO);
+	fail_fsync_suffix = NULL;
+	assert_non_null(strstr(err.msg, "premis.xml"));
+	assert_int_equal(entries(out), 0);
+	/* ... and through an archive leaves nothing either. */
+	snprintf(p, sizeof(p), "%s/hv-1.zip", out);
+	fail_archive_write = 4;
+	assert_int_equal(ing_export(f->r, "hv-1", p, &er, &err), VL_E_IO);
+	assert_int_equal(fail_archive_write, 0);
+	assert_non_null(strstr(err.msg, "injected write failure"));
+	assert_int_equal(entries(out), 0);
+	/* A bad algorithm in the configuration is an error, not a bag. */
+	free(f->r->cfg.digests);
+	f->r->cfg.digests = strdup("sha512,crc32");
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), VL_E_INVAL);
+	assert_int_equal(entries(out), 0);
+	use_two_algorithms(f);
+	/* The catalog's read ended every time. */
+	assert_true(sqlite3_get_autocommit(f->r->db));
+	assert_int_equal(ing_export(f->r, "hv-1", p, &er, &err), 0);
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), 0);
+	assert_int_equal(entries(out), 2);
+}
+
 int
 main(void)
 {
@@ -461,6 +819,12 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_update_of_a_catalog_only_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_catalog_only_object_is_bagged_at_export, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_catalog_only_export_refusals_leave_nothing, setup,
+			teardown),
 	};
 
 	setenv("VELLUM_USER", "tester", 1);
