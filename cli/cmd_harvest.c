@@ -27,12 +27,13 @@ static const char *const harvest_usage[] = {
 
 static const char harvest_help[] =
 	"Harvests other OAI-PMH 2.0 repositories (sources) into this one.\n"
-	"Each harvested record becomes a metadata-only object (a BagIt bag\n"
-	"with an empty payload) in the source's collection, keyed by its\n"
-	"OAI identifier: a record changed at the source becomes a new\n"
-	"metadata version, a deleted one a tombstone.  Its provenance (base\n"
-	"URL, identifier, datestamp, metadata namespace, harvest time) is\n"
-	"kept and served in the about container of `vellum serve`.\n"
+	"Each harvested record becomes a metadata-only object in the\n"
+	"source's collection, kept in the catalog alone (no bag in storage;\n"
+	"`vellum export` bags it on demand), keyed by its OAI identifier: a\n"
+	"record changed at the source becomes a new metadata version, a\n"
+	"deleted one a tombstone.  Its provenance (base URL, identifier,\n"
+	"datestamp, metadata namespace, harvest time) is kept and served in\n"
+	"the about container of `vellum serve`.\n"
 	"\n"
 	"add NAME URL\n"
 	"  Adds a source (no network is used).  NAME: letters, digits, '.',\n"
@@ -73,9 +74,10 @@ static const char harvest_help[] =
 	"  --delay SECS        pause between requests (the source's setting)\n"
 	"  --max-response SIZE largest response accepted, decompressed\n"
 	"                      (64M)\n"
-	"  --batch N           new records stored per catalog transaction,\n"
-	"                      each still its own bag (200); 0 stores each\n"
-	"                      through the ingest pipeline on its own\n"
+	"  --batch N           new records stored per catalog transaction\n"
+	"                      (200, at most 10000), by a thread of their\n"
+	"                      own while the next pages are read; 1: each\n"
+	"                      record on its own\n"
 	"  Exit 0 when every source was harvested to its end, 1 when records\n"
 	"  were refused (their reasons: `harvest list NAME`, and on stderr),\n"
 	"  3 when a source failed.\n"
@@ -414,6 +416,11 @@ on_run_opt(void *ctx, int c, const char *arg)
 	case O_BATCH:
 		if ((rc = cli_parse_uint(x->cmd, "--batch", arg, 10000, &v)))
 			return rc;
+		if (v == 0)
+			return cli_usage(x->cmd,
+					 "--batch needs a number from 1 to "
+					 "10000, not '%s'",
+					 arg);
 		x->o.batch = (unsigned)v;
 		break;
 	case O_MAXRESP:

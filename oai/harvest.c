@@ -867,18 +867,19 @@ take_counts(struct run *x)
 	x->res->rejected = c->rejected;
 }
 
-/* The run's counters into its row (inside the caller's transaction). */
+/* The run's counters s into its row, on r (inside the caller's
+ * transaction). */
 static int
-save_run(struct run *x, const char *finished, const char *outcome,
-	 struct vl_err *err)
+save_run_on(struct repo *r, const struct oai_harvest_result *s,
+	    const char *list_date, const char *list_from, const char *finished,
+	    const char *outcome, struct vl_err *err)
 {
-	const struct oai_harvest_result *s = x->res;
 	const char *a[6] = { finished,
 			     outcome,
-			     *x->list_date ? x->list_date : NULL,
+			     *list_date ? list_date : NULL,
 			     *s->stopped_at ? s->stopped_at : NULL,
 			     *s->error ? s->error : NULL,
-			     *x->list_from ? x->list_from : NULL };
+			     *list_from ? list_from : NULL };
 	int64_t n[9] = { (int64_t)s->pages,
 			 (int64_t)s->records,
 			 (int64_t)s->added,
@@ -889,7 +890,7 @@ save_run(struct run *x, const char *finished, const char *outcome,
 			 s->resumed,
 			 s->run };
 
-	return bind_exec(x->r,
+	return bind_exec(r,
 			 "UPDATE harvest_runs SET finished = ?1, outcome = ?2,"
 			 " response_date = ?3, stopped_at = ?4, error = ?5,"
 			 " from_date = ?6, pages = ?7, records = ?8,"
@@ -899,33 +900,78 @@ save_run(struct run *x, const char *finished, const char *outcome,
 			 a, 6, n, 9, err);
 }
 
-/* After a page: where the list continues, durably. */
 static int
-save_position(struct run *x, const char *token, struct vl_err *err)
+save_run(struct run *x, const char *finished, const char *outcome,
+	 struct vl_err *err)
 {
-	const char *a[6] = { token,
-			     token ? x->list_from : NULL,
-			     token ? x->list_date : NULL,
-			     x->gran_day ? "YYYY-MM-DD"
-					 : "YYYY-MM-DDThh:mm:ssZ",
-			     x->ns,
-			     x->src.name };
+	return save_run_on(x->r, x->res, x->list_date, x->list_from, finished,
+			   outcome, err);
+}
+
+/* Where the list continues after a page, and the run's counters then:
+ * a copy, saved later by the storing thread. */
+struct position {
+	char *token; /* NULL: the list ended */
+	char list_from[VL_TIME_LEN], list_date[VL_TIME_LEN];
+	const char *granularity, *ns, *source; /* the run's, outlive it */
+	struct oai_harvest_result res;
+};
+
+static void
+position_free(void *ctx)
+{
+	struct position *p = ctx;
+
+	if (p)
+		free(p->token);
+	free(p);
+}
+
+static struct position *
+position_new(struct run *x, const char *token)
+{
+	struct position *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (token && !(p->token = strdup(token))) {
+		free(p);
+		return NULL;
+	}
+	memcpy(p->list_from, x->list_from, sizeof(p->list_from));
+	memcpy(p->list_date, x->list_date, sizeof(p->list_date));
+	p->granularity = x->gran_day ? "YYYY-MM-DD" : "YYYY-MM-DDThh:mm:ssZ";
+	p->ns = x->ns;
+	p->source = x->src.name;
+	take_counts(x);
+	p->res = *x->res;
+	return p;
+}
+
+/* After a page: where the list continues, inside the transaction that
+ * stores the page's new records (hv_store_page_done), on the storing
+ * thread's connection r, so the two are durable together. */
+static int
+save_position(void *ctx, struct repo *r, struct vl_err *err)
+{
+	const struct position *p = ctx;
+	const char *a[6] = { p->token,
+			     p->token ? p->list_from : NULL,
+			     p->token ? p->list_date : NULL,
+			     p->granularity,
+			     p->ns,
+			     p->source };
 	int rc;
 
-	if ((rc = repo_begin(x->r, err)) < 0)
-		return rc;
-	take_counts(x);
-	if ((rc = bind_exec(x->r,
+	if ((rc = bind_exec(r,
 			    "UPDATE harvest_sources SET resume_token = ?1,"
 			    " resume_from = ?2, resume_date = ?3,"
 			    " granularity = ?4, metadata_ns = ?5"
 			    " WHERE name = ?6",
-			    a, 6, NULL, 0, err)) < 0 ||
-	    (rc = save_run(x, NULL, NULL, err)) < 0) {
-		repo_rollback(x->r);
+			    a, 6, NULL, 0, err)) < 0)
 		return rc;
-	}
-	return repo_commit(x->r, err);
+	return save_run_on(r, &p->res, p->list_date, p->list_from, NULL, NULL,
+			   err);
 }
 
 static int
@@ -985,6 +1031,7 @@ harvest_list(struct run *x, char *token, struct vl_err *err)
 {
 	struct hv_response resp = { 0 };
 	struct vl_buf args = VL_BUF_INIT;
+	struct hv_then then;
 	int rc = 0, first;
 
 	for (;;) {
@@ -1040,12 +1087,8 @@ harvest_list(struct run *x, char *token, struct vl_err *err)
 			snprintf(x->list_date, sizeof(x->list_date), "%s",
 				 resp.response_date);
 		}
-		/* Every record of the page is stored before the position
-		 * moves past it. */
-		if ((rc = hv_store_flush(x->store, err)) < 0)
-			break;
 		/* A source handing out the token it was just asked with
-		 * would be harvested forever. */
+		 * would be harvested forever (its records are kept). */
 		if (token && resp.token && !strcmp(token, resp.token)) {
 			rc = vl_err_set(err, VL_E_FORMAT,
 					"the source answered with the same "
@@ -1057,7 +1100,16 @@ harvest_list(struct run *x, char *token, struct vl_err *err)
 		free(token);
 		token = resp.token;
 		resp.token = NULL;
-		if ((rc = save_position(x, token, err)) < 0)
+		/* Every record of the page is stored in the transaction
+		 * that moves the position past it (by the storing thread,
+		 * while the next pages are read). */
+		then.fn = save_position;
+		then.free_ctx = position_free;
+		if (!(then.ctx = position_new(x, token))) {
+			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
+			break;
+		}
+		if ((rc = hv_store_page_done(x->store, &then, !token, err)) < 0)
 			break;
 		if (x->o->progress)
 			x->o->progress(x->o->ctx, x->res->records, resp.size);
@@ -1138,8 +1190,9 @@ oai_harvest_run(struct repo *r, const char *name,
 	struct hv_http_opts ho = { 0 };
 	struct hv_store_opts so = { 0 };
 	struct timespec t0, t1;
+	struct vl_err ignored;
 	char *token = NULL;
-	int rc, lock = -1;
+	int rc, rc2, lock = -1;
 
 	memset(res, 0, sizeof(*res));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1192,6 +1245,11 @@ oai_harvest_run(struct repo *r, const char *name,
 	token = NULL;
 	if (rc == 0 && o->sweep)
 		rc = hv_store_sweep(x.store, &res->swept, err);
+	/* Every page stored; the run's last transaction (finished or
+	 * failed) is durable and makes the pages before it so. */
+	rc2 = hv_store_settle(x.store, rc < 0 ? &ignored : err);
+	if (rc == 0)
+		rc = rc2;
 	if (rc < 0)
 		goto fail;
 	if ((rc = finish_list(&x, err)) < 0)

@@ -154,7 +154,7 @@ struct hv_store;
 
 struct hv_store_opts {
 	unsigned batch;         /* new records stored per transaction
-				   (harvest_batch.c); 0: ing_ingest each */
+				   (harvest_batch.c; 0: 1) */
 	const char *source;     /* source name */
 	const char *base_url;   /* for provenance */
 	const char *collection; /* NULL: none */
@@ -170,17 +170,41 @@ struct hv_counts {
 	uint64_t added, updated, unchanged, deleted, rejected;
 };
 
+/* Work done inside the transaction that stores a batch, on the
+ * connection given (the storing thread's): a harvest's page position.
+ * free_ctx (may be NULL) releases ctx once it has run, or not. */
+struct hv_then {
+	int (*fn)(void *ctx, struct repo *r, struct vl_err *err);
+	void (*free_ctx)(void *ctx);
+	void *ctx;
+};
+
 int hv_store_open(struct hv_store **out, struct repo *r,
 		  const struct hv_store_opts *o, struct vl_err *err);
 /* Stores one harvested record (a new object, a new version, a
  * tombstone, or nothing when unchanged).  A record the repository cannot
  * take (bad metadata) is rejected: counted, remembered with its reason,
- * reported through warn, and 0 returned.  A negative code means the
- * repository itself failed (stop the run). */
+ * reported through warn, and 0 returned.  New records are held and
+ * counted as added at once; they are stored by hv_store_page_done().
+ * A negative code means the repository itself failed (stop the run). */
 int hv_store_record(struct hv_store *s, const struct hv_record *rec,
 		    struct vl_err *err);
-/* Stores the new records held back for the fast path. */
+/* A page was read whole; then (taken) saves the position after it.  Its
+ * new records and then are handed to the storing thread, to be stored
+ * in one transaction, when the batch is full, every HV_PAGES_PER_COMMIT
+ * pages, or on the last page (last); otherwise they wait with the next
+ * page's.  Returns at once; a failure of an earlier batch is returned
+ * here (or by hv_store_settle), and the run must stop. */
+#define HV_PAGES_PER_COMMIT 8
+int hv_store_page_done(struct hv_store *s, struct hv_then *then, int last,
+		       struct vl_err *err);
+/* Everything held, and the last position, is stored and committed when
+ * this returns 0. */
 int hv_store_flush(struct hv_store *s, struct vl_err *err);
+/* hv_store_flush(), then commits on r are synchronous again (the run's
+ * last transaction makes all before it durable).  Returns a failure not
+ * yet reported.  hv_store_free() waits too, but stores nothing held. */
+int hv_store_settle(struct hv_store *s, struct vl_err *err);
 /* After a whole list (opts.sweep): every active record of the source
  * whose identifier the list did not hold becomes a tombstone, as a
  * deletion at the source would (counted in deleted and *swept).  An
@@ -190,40 +214,56 @@ int hv_store_sweep(struct hv_store *s, uint64_t *swept, struct vl_err *err);
 const struct hv_counts *hv_store_counts(const struct hv_store *s);
 void hv_store_free(struct hv_store *s);
 
-/* ---- harvest_batch.c: the fast path for new records ---- */
+/* The map row of a record (harvest_records), ?1 source, ?2 identifier,
+ * ?3 object id, ?4 datestamp, ?5 digest, ?6 status, ?7 problem, ?8 time
+ * harvested. */
+extern const char hv_map_put_sql[];
+
+/* ---- harvest_batch.c: new records, stored by a thread of their own ---- */
 
 struct hv_batch;
 
-/* What a flush needs from its caller. */
-struct hv_batch_ctx {
-	const char *source, *base_url, *user;
-	/* Called inside the transaction for each object stored (the
-	 * harvest_records row). */
-	int (*each)(void *ctx, const char *id, const char *identifier,
-		    const char *datestamp, const char *digest,
-		    struct vl_err *err);
-	void *ctx;
+/* What every batch of a run shares. */
+struct hv_batch_opts {
+	size_t max;             /* records per transaction (0: 1) */
+	const char *source;     /* harvest source name */
+	const char *base_url;   /* for the ingestion event */
+	const char *collection; /* the collection joined, or NULL */
+	const char *user;       /* agent of metadata versions */
 };
 
-/* A batch of at most max new objects joining collection (or none);
- * opens a repository handle per storing thread. */
-int hv_batch_open(struct hv_batch **out, struct repo *r, size_t max,
-		  const char *collection, struct vl_err *err);
-/* Drops whatever is held (nothing stored). */
+/* Opens the storing thread's own connection to r's catalog and starts
+ * it; o's strings must outlive the batch.  Its commits do not wait for
+ * the disk (synchronous = NORMAL, see harvest_store.c relax()). */
+int hv_batch_open(struct hv_batch **out, struct repo *r,
+		  const struct hv_batch_opts *o, struct vl_err *err);
+/* Waits for the storing thread (hv_batch_wait), then drops whatever is
+ * held (nothing stored). */
 void hv_batch_free(struct hv_batch *b);
 size_t hv_batch_count(const struct hv_batch *b);
 int hv_batch_full(const struct hv_batch *b);
-/* Is the object id or the source identifier held already? */
+/* Is the object id or the source identifier held, or being stored? */
 int hv_batch_has(const struct hv_batch *b, const char *id,
 		 const char *identifier);
-/* Holds a new object described by d (its forms, tag files included;
- * the contents of d are taken). */
+/* Holds a new object described by d (its forms and the values it
+ * changed through a vocabulary; the contents of d are taken). */
 int hv_batch_add(struct hv_batch *b, const char *id, const char *identifier,
 		 const char *datestamp, const char *digest,
 		 struct ing_description *d, struct vl_err *err);
-/* Stores everything held: one transaction and a bag per object, or
- * nothing (every bag already stored is undone).  Empties the batch. */
-int hv_batch_flush(struct hv_batch *b, const struct hv_batch_ctx *c,
+/*
+ * Hands everything held, and then (may be NULL), to the storing thread:
+ * one transaction on its connection with the objects (metadata-only, no
+ * bag), their map rows and then; all or nothing.  Waits for the batch
+ * before, whose failure is returned (the records held now are dropped,
+ * *failed = how many of the earlier batch were not stored).  then is
+ * consumed either way.
+ */
+int hv_batch_flush(struct hv_batch *b, struct hv_then *then, uint64_t *failed,
 		   struct vl_err *err);
+/* Waits until the storing thread is idle: every batch handed over is
+ * committed or failed.  Returns that failure once (*failed as above). */
+/* Releases t's context (if it has a free_ctx) and empties t. */
+void hv_then_release(struct hv_then *t);
+int hv_batch_wait(struct hv_batch *b, uint64_t *failed, struct vl_err *err);
 
 #endif

@@ -5,7 +5,7 @@
  * in harvest_records, which maps it to the object holding it:
  *
  *   header says   map says           what happens
- *   live          nothing            ing_ingest: a new object
+ *   live          nothing            a new object (harvest_batch.c)
  *   live          active, same bytes nothing (unchanged)
  *   live          active, changed    ing_update: a new metadata version
  *   live          deleted/rejected   a new object (ids are never reused)
@@ -13,22 +13,22 @@
  *   deleted       anything else      nothing
  *
  * "Same bytes" compares SHA-256 of the metadata element as harvested.
- * A harvested object is a BagIt bag with an empty payload (RFC 8493
- * 2.1.2 allows one) whose tag files describe it: metadata/mods.xml and
- * dc.xml rendered from the record, metadata/source.xml (the record as
- * harvested), metadata/provenance.xml (provenance.xsd: where it came
- * from) and premis.xml.  The catalog keeps the same forms, so OAI-PMH
- * serves the record and, in its about container, the provenance.
+ * A harvested object is metadata-only and kept in the catalog alone (no
+ * bag in storage): its forms are MODS, oai_dc and qualified DC rendered
+ * from the record, `source` (the record as harvested) and `provenance`
+ * (provenance.xsd: where it came from), so OAI-PMH serves the record
+ * and, in its about container, the provenance; `vellum export` bags it
+ * on demand.
  *
- * Each record commits on its own (ingest, update and delete are each
- * one transaction), then its map row is written.  A crash in between
- * leaves an object the map does not know: the next harvest finds it by
- * its derived id and objects.source and adopts it, never duplicating.
+ * New records commit a batch at a time with their map rows.  An update
+ * or a deletion commits on its own, then its map row is written; a
+ * crash in between leaves the map behind, and the next harvest finds
+ * the object by its derived id and objects.source and adopts it, never
+ * duplicating.
  */
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "harvest_impl.h"
 
@@ -38,12 +38,16 @@ struct hv_store {
 	struct hv_counts n;
 	struct md_schemas *schemas;
 	struct ing_reconciler *rcl;
-	char *empty; /* an empty directory: every harvested payload */
-	const char *colls[1];
-	struct hv_batch *batch; /* the fast path for new records, or NULL */
+	struct hv_batch *batch; /* new records waiting for their commit */
 	int cache_pages;        /* the connection's cache_size before */
 	int cache_set;
+	int relaxed; /* synchronous = NORMAL until hv_store_settle() */
+	/* the position after the last page read, until it is handed over
+	 * with the records before it, and how many pages it waited */
+	struct hv_then kept;
+	unsigned pages_kept;
 	sqlite3_stmt *get, *put; /* the map's statements, kept for the run */
+	sqlite3_stmt *cand;      /* what holds a candidate id */
 	sqlite3_stmt *seen;      /* sweep: identifiers the list held */
 	uint64_t nseen;
 };
@@ -119,8 +123,8 @@ cache_grow(struct hv_store *s)
 {
 	sqlite3_stmt *st;
 
-	if (!s->batch || sqlite3_prepare_v2(s->r->db, "PRAGMA cache_size", -1,
-					    &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->r->db, "PRAGMA cache_size", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		s->cache_pages = sqlite3_column_int(st, 0);
@@ -142,12 +146,61 @@ cache_restore(struct hv_store *s)
 	sqlite3_exec(s->r->db, sql, NULL, NULL, NULL);
 }
 
+/*
+ * While records are stored, commits do not wait for the disk
+ * (synchronous = NORMAL: in WAL mode the catalog stays consistent, and a
+ * power cut can lose only the last transactions, whole and in order).
+ * A page's records commit with the position after it, so what such a
+ * cut loses is a few pages the next run asks the source for again.  The
+ * run's final transaction, after hv_store_settle(), is synchronous
+ * again and makes everything before it durable (one fsync of the WAL).
+ */
+static void
+relax(struct hv_store *s)
+{
+	s->relaxed = sqlite3_exec(s->r->db, "PRAGMA synchronous = NORMAL", NULL,
+				  NULL, NULL) == SQLITE_OK;
+}
+
+/* The storing thread is idle: the main thread may write.  A batch that
+ * failed is reported once, its records no longer counted as added. */
+static int
+quiet(struct hv_store *s, struct vl_err *err)
+{
+	uint64_t failed = 0;
+	int rc = s->batch ? hv_batch_wait(s->batch, &failed, err) : 0;
+
+	s->n.added -= failed;
+	return rc;
+}
+
+static void
+sync_full(struct hv_store *s)
+{
+	if (s->relaxed && sqlite3_exec(s->r->db, "PRAGMA synchronous = FULL",
+				       NULL, NULL, NULL) == SQLITE_OK)
+		s->relaxed = 0;
+}
+
+int
+hv_store_settle(struct hv_store *s, struct vl_err *err)
+{
+	int rc;
+
+	if (!s)
+		return 0;
+	/* What was read is kept, a stopped run's records included; the
+	 * position stays after the last page stored whole. */
+	rc = hv_store_flush(s, err);
+	sync_full(s);
+	return rc;
+}
+
 int
 hv_store_open(struct hv_store **out, struct repo *r,
 	      const struct hv_store_opts *o, struct vl_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct vl_buf dir = VL_BUF_INIT;
+	struct hv_batch_opts bo = { 0 };
 	struct hv_store *s;
 	int rc = 0;
 
@@ -156,21 +209,17 @@ hv_store_open(struct hv_store **out, struct repo *r,
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	s->r = r;
 	s->o = *o;
-	s->colls[0] = o->collection;
-	vl_buf_addf(&dir, "%s/vellum-harvest-XXXXXX",
-		    tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir.buf)) {
-		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'", dir.buf);
-		goto fail;
-	}
-	s->empty = vl_buf_detach(&dir, NULL);
 	if (r->cfg.schema_dir[0] &&
 	    (rc = md_schemas_open(&s->schemas, r->cfg.schema_dir, err)) < 0)
 		goto fail;
 	if ((rc = ing_reconciler_open(&s->rcl, r, err)) < 0)
 		goto fail;
-	if (o->batch && (rc = hv_batch_open(&s->batch, r, o->batch,
-					    o->collection, err)) < 0)
+	bo.max = o->batch;
+	bo.source = o->source;
+	bo.base_url = o->base_url;
+	bo.collection = o->collection;
+	bo.user = o->user;
+	if ((rc = hv_batch_open(&s->batch, r, &bo, err)) < 0)
 		goto fail;
 	if (o->sweep &&
 	    (sqlite3_exec(r->db,
@@ -186,10 +235,10 @@ hv_store_open(struct hv_store **out, struct repo *r,
 		goto fail;
 	}
 	cache_grow(s);
+	relax(s);
 	*out = s;
 	return 0;
 fail:
-	vl_buf_release(&dir);
 	hv_store_free(s);
 	return rc;
 }
@@ -199,15 +248,15 @@ hv_store_free(struct hv_store *s)
 {
 	if (!s)
 		return;
-	if (s->empty) {
-		rmdir(s->empty);
-		free(s->empty);
-	}
+	hv_batch_free(s->batch); /* waits for a batch in flight */
+	s->batch = NULL;
+	hv_then_release(&s->kept);
+	sync_full(s);
 	sqlite3_finalize(s->get);
 	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->cand);
 	sqlite3_finalize(s->seen);
 	cache_restore(s);
-	hv_batch_free(s->batch);
 	md_schemas_free(s->schemas);
 	ing_reconciler_free(s->rcl);
 	free(s);
@@ -237,6 +286,15 @@ say(struct hv_store *s, enum oai_harvest_note kind, const char *fmt, ...)
 }
 
 /* ---- the map: harvest_records ---- */
+
+const char hv_map_put_sql[] =
+	"INSERT INTO harvest_records(source, identifier, object_id,"
+	" datestamp, digest, status, problem, harvested)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT(source, identifier) DO UPDATE SET"
+	" object_id = excluded.object_id, datestamp = excluded.datestamp,"
+	" digest = excluded.digest, status = excluded.status,"
+	" problem = excluded.problem, harvested = excluded.harvested";
 
 /* A statement kept for the run, reset and unbound; NULL with err set. */
 static sqlite3_stmt *
@@ -301,17 +359,10 @@ map_put(struct hv_store *s, const char *identifier, const char *object_id,
 	sqlite3_stmt *st;
 	int rc;
 
+	if ((rc = quiet(s, err)) < 0)
+		return rc;
 	vl_time_now(now);
-	if (!(st = kept(s, &s->put,
-			"INSERT INTO harvest_records(source, identifier,"
-			" object_id, datestamp, digest, status, problem,"
-			" harvested) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-			" ON CONFLICT(source, identifier) DO UPDATE SET"
-			" object_id = excluded.object_id, datestamp ="
-			" excluded.datestamp, digest = excluded.digest,"
-			" status = excluded.status, problem ="
-			" excluded.problem, harvested = excluded.harvested",
-			err)))
+	if (!(st = kept(s, &s->put, hv_map_put_sql, err)))
 		return VL_E_DB;
 	sqlite3_bind_text(st, 1, s->o.source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, identifier, -1, SQLITE_STATIC);
@@ -337,6 +388,8 @@ map_problem(struct hv_store *s, const char *identifier, const char *problem,
 	sqlite3_stmt *st;
 	int rc;
 
+	if ((rc = quiet(s, err)) < 0)
+		return rc;
 	if ((rc = repo_prepare(s->r, &st,
 			       "UPDATE harvest_records SET problem = ?3"
 			       " WHERE source = ?1 AND identifier = ?2",
@@ -432,6 +485,18 @@ describe(void *ctx, const char *id, const char *bag, struct ing_description *d,
 				   copy, len, err);
 }
 
+/* The format of a record's metadata element: from its namespace, known
+ * from the response already, else by looking at it. */
+static enum md_format
+format_of(const struct hv_record *rec)
+{
+	if (!strcmp(rec->ns, "http://www.openarchives.org/OAI/2.0/oai_dc/"))
+		return MD_FMT_OAI_DC;
+	if (!strcmp(rec->ns, "http://www.loc.gov/mods/v3"))
+		return MD_FMT_MODS;
+	return md_format_detect(rec->xml, rec->len, NULL);
+}
+
 /* Reads the harvested metadata into the record model; content problems
  * are the record's fault (VL_E_INVAL with the first one named). */
 static int
@@ -444,7 +509,7 @@ read_record(struct md_record **out, const struct hv_record *rec,
 	int rc;
 
 	*out = NULL;
-	f = md_format_detect(rec->xml, rec->len, NULL);
+	f = format_of(rec);
 	if (f != MD_FMT_OAI_DC && f != MD_FMT_MODS && f != MD_FMT_DCTERMS)
 		return vl_err_set(err, VL_E_INVAL,
 				  "metadata in namespace '%s' is neither "
@@ -486,53 +551,72 @@ report_warnings(struct hv_store *s, const struct ing_result *res)
 
 /* ---- the three changes ---- */
 
+/* Hands what is held to the storing thread with the newest position:
+ * then, else the one kept from an earlier page (whose records are all
+ * held or stored by now). */
 static int
-map_stored(void *ctx, const char *id, const char *identifier,
-	   const char *datestamp, const char *digest, struct vl_err *err)
+hand_over(struct hv_store *s, struct hv_then *then, struct vl_err *err)
 {
-	return map_put(ctx, identifier, id, datestamp, digest, "active", NULL,
-		       err);
+	struct hv_then t = s->kept;
+	uint64_t failed = 0;
+	int rc;
+
+	memset(&s->kept, 0, sizeof(s->kept));
+	if (then && then->fn) {
+		hv_then_release(&t);
+		t = *then;
+		memset(then, 0, sizeof(*then));
+	}
+	s->pages_kept = 0;
+	rc = hv_batch_flush(s->batch, &t, &failed, err);
+	s->n.added -= failed;
+	return rc;
+}
+
+int
+hv_store_page_done(struct hv_store *s, struct hv_then *then, int last,
+		   struct vl_err *err)
+{
+	/* A page's new records usually wait for the next ones: fewer,
+	 * larger transactions write the catalog's index pages less often.
+	 * The position waits with them, so it never runs ahead. */
+	if (!last && !hv_batch_full(s->batch) &&
+	    ++s->pages_kept < HV_PAGES_PER_COMMIT) {
+		hv_then_release(&s->kept);
+		s->kept = *then;
+		memset(then, 0, sizeof(*then));
+		return 0;
+	}
+	return hand_over(s, then, err);
 }
 
 int
 hv_store_flush(struct hv_store *s, struct vl_err *err)
 {
-	struct hv_batch_ctx c = { .source = s->o.source,
-				  .base_url = s->o.base_url,
-				  .user = s->o.user,
-				  .each = map_stored,
-				  .ctx = s };
-	size_t n;
-	int rc;
+	int rc = hand_over(s, NULL, err);
 
-	if (!s->batch || !(n = hv_batch_count(s->batch)))
-		return 0;
-	if ((rc = hv_batch_flush(s->batch, &c, err)) == 0)
-		s->n.added += n;
-	return rc;
+	return rc < 0 ? rc : quiet(s, err);
 }
 
-/* The fast path: describes a new record and holds it for the next batch
- * transaction.  1: not for the batch (its description changed values
- * through a vocabulary: ingest it on its own); 0 held (or refused); a
- * negative code on failure. */
+/* Describes a new record and holds it for the next batch transaction;
+ * a record its description refuses is rejected. */
 static int
-hold_new(struct hv_store *s, const struct hv_record *rec, struct desc *x,
-	 const char *id, const char *digest, struct vl_err *err)
+store_new(struct hv_store *s, const struct hv_record *rec, const char *id,
+	  const char *digest, struct vl_err *err)
 {
 	struct ing_description d = { 0 };
+	struct desc x = { .s = s, .rec = rec };
 	struct mapping none = { 0 };
 	size_t i;
 	int rc;
 
-	if ((rc = describe(x, id, NULL, &d, err)) < 0) {
+	if ((rc = read_record(&x.md, rec, err)) == 0)
+		rc = describe(&x, id, NULL, &d, err);
+	md_record_free(x.md);
+	if (rc < 0) {
 		ing_description_release(&d);
 		return record_fault(rc) ? reject(s, rec, &none, err->msg, err)
 					: rc;
-	}
-	if (d.nchanges) {
-		ing_description_release(&d);
-		return 1;
 	}
 	for (i = 0; i < d.nwarnings; i++)
 		say(s, OAI_HARVEST_INFO, "%s: %s: %s", s->o.source, id,
@@ -543,56 +627,8 @@ hold_new(struct hv_store *s, const struct hv_record *rec, struct desc *x,
 		return rc;
 	}
 	ing_description_release(&d);
-	return hv_batch_full(s->batch) ? hv_store_flush(s, err) : 0;
-}
-
-static int
-store_new(struct hv_store *s, const struct hv_record *rec, const char *id,
-	  const char *digest, struct vl_err *err)
-{
-	struct ing_opts io = { 0 };
-	struct ing_result res;
-	struct desc x = { .s = s, .rec = rec };
-	struct mapping none = { 0 };
-	int rc;
-
-	if ((rc = read_record(&x.md, rec, err)) < 0)
-		return record_fault(rc) ? reject(s, rec, &none, err->msg, err)
-					: rc;
-	if (s->batch && (rc = hold_new(s, rec, &x, id, digest, err)) != 1) {
-		md_record_free(x.md);
-		return rc;
-	}
-	if (s->batch) {
-		/* Reconciliation changed the record in place: read it
-		 * afresh so the ingest records the changes itself. */
-		md_record_free(x.md);
-		if ((rc = read_record(&x.md, rec, err)) < 0)
-			return rc;
-	}
-	io.source = s->empty;
-	io.id = id;
-	io.collections = s->colls;
-	io.ncollections = s->o.collection ? 1 : 0;
-	io.source_note = rec->identifier;
-	io.user = s->o.user;
-	/* Every empty payload has the same manifest digest. */
-	io.allow_duplicate = 1;
-	io.threads = 1;
-	io.describe = describe;
-	io.describe_ctx = &x;
-	rc = ing_ingest(s->r, &io, &res, err);
-	md_record_free(x.md);
-	if (rc < 0) {
-		ing_result_release(&res);
-		return record_fault(rc) ? reject(s, rec, &none, err->msg, err)
-					: rc;
-	}
-	report_warnings(s, &res);
-	ing_result_release(&res);
 	s->n.added++;
-	return map_put(s, rec->identifier, id, rec->datestamp, digest, "active",
-		       NULL, err);
+	return hv_batch_full(s->batch) ? hand_over(s, NULL, err) : 0;
 }
 
 static int
@@ -607,6 +643,10 @@ store_update(struct hv_store *s, const struct hv_record *rec,
 
 	if ((rc = read_record(&x.md, rec, err)) < 0)
 		return record_fault(rc) ? reject(s, rec, m, err->msg, err) : rc;
+	if ((rc = quiet(s, err)) < 0) {
+		md_record_free(x.md);
+		return rc;
+	}
 	vl_buf_addf(&note, "harvest source '%s': %s (datestamp %s)",
 		    s->o.source, rec->identifier, rec->datestamp);
 	io.source = note.buf;
@@ -640,7 +680,12 @@ static int
 delete_mapped(struct hv_store *s, const char *identifier, const char *datestamp,
 	      const struct mapping *m, const char *reason, struct vl_err *err)
 {
-	int rc = ing_delete(s->r, m->object_id, reason, 0, err);
+	int rc = quiet(s, err);
+
+	if (rc == 0)
+		rc = ing_delete(s->r, m->object_id, reason, 0, err);
+	else
+		return rc;
 
 	if (rc == VL_E_NOTFOUND) /* already a tombstone here */
 		vl_err_clear(err);
@@ -676,13 +721,13 @@ candidate(struct hv_store *s, const char *id, const char *identifier,
 	int rc;
 
 	*source_xml = NULL;
-	if ((rc = repo_prepare(s->r, &st,
-			       "SELECT o.status, o.source, m.xml FROM objects o"
-			       " LEFT JOIN metadata m ON m.object_id = o.id"
-			       " AND m.version = o.md_version"
-			       " AND m.format = 'source' WHERE o.id = ?1",
-			       err)) < 0)
-		return rc;
+	if (!(st = kept(s, &s->cand,
+			"SELECT o.status, o.source, m.xml FROM objects o"
+			" LEFT JOIN metadata m ON m.object_id = o.id"
+			" AND m.version = o.md_version"
+			" AND m.format = 'source' WHERE o.id = ?1",
+			err)))
+		return VL_E_DB;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
@@ -702,7 +747,7 @@ candidate(struct hv_store *s, const char *id, const char *identifier,
 	} else {
 		rc = repo_db_err(s->r->db, err, "catalog");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -729,7 +774,7 @@ store_fresh(struct hv_store *s, const struct hv_record *rec,
 		}
 		if ((rc = candidate(s, id, rec->identifier, &xml, err)) < 0)
 			return rc;
-		if (rc == 0 && s->batch && hv_batch_has(s->batch, id, NULL))
+		if (rc == 0 && hv_batch_has(s->batch, id, NULL))
 			continue; /* held for another record */
 		if (rc == 0)
 			return store_new(s, rec, id, digest, err);
@@ -772,8 +817,7 @@ hv_store_record(struct hv_store *s, const struct hv_record *rec,
 		s->nseen++;
 	}
 	/* The same record twice before a batch was stored: store it. */
-	if (s->batch && *rec->identifier &&
-	    hv_batch_has(s->batch, NULL, rec->identifier) &&
+	if (*rec->identifier && hv_batch_has(s->batch, NULL, rec->identifier) &&
 	    (rc = hv_store_flush(s, err)) < 0)
 		return rc;
 	if (*rec->identifier && (rc = map_get(s, rec->identifier, &m, err)) < 0)

@@ -351,9 +351,8 @@ struct oai_harvest_opts {
 	int full;              /* ignore the saved position: whole list */
 	int sweep;             /* full, then tombstone every record of the
 				  source the whole list no longer holds */
-	unsigned batch;        /* new records stored per transaction, each
-				  still its own bag (200); 0: one
-				  ing_ingest per record */
+	unsigned batch;        /* new records stored per catalog
+				  transaction (200; 0: 1) */
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop
 					after the current record */
 	oai_harvest_warn_fn *warn;

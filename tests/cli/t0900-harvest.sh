@@ -4,9 +4,11 @@
 # then incrementally after records were added, changed and deleted at
 # the source (only the changes come over; deletions become tombstones);
 # the re-exposed records carry their provenance in `about` and validate
-# against the schemas; harvested objects are valid bags that audit and
-# doctor accept; sets, MODS, adoption after a lost map row, the lock,
-# and the command's usage errors.  The server is killed by this script.
+# against the schemas; harvested objects are metadata-only, kept in the
+# catalog alone, exported as valid bags, and audit and doctor accept the
+# repository; sets, MODS, one record per transaction, adoption after a
+# lost map row, the lock, and the command's usage errors.  The server is
+# killed by this script.
 . "$TOP/tests/cli/lib.sh"
 
 SRV=""
@@ -81,6 +83,10 @@ check "the harvester asked for gzip" grep -q 'ListRecords.* gzip$' serve.log
 # ---- the harvested objects ----
 run -r hub show --json src-item-2
 expect_json "the payload is empty" '.payload_files' 0
+check "kept in the catalog alone: no bag in storage" \
+	test "$(q hub "SELECT count(*) FROM objects WHERE storage_key IS NOT NULL")" = 0
+check "nor files" test "$(q hub "SELECT count(*) FROM files")" = 0
+check "storage holds nothing" test -z "$(find hub/storage -type f)"
 run -r hub export --to exp src-item-2
 expect_rc "a harvested object exports" 0
 run bag validate exp/src-item-2
@@ -89,7 +95,7 @@ check "holding the record as harvested" grep -q 'Item 2' exp/src-item-2/metadata
 check "and its provenance" grep -q 'oai:src.example.org:item-2' exp/src-item-2/metadata/provenance.xml
 check "the provenance tag file is schema-valid" valid exp/src-item-2/metadata/provenance.xml provenance.xsd
 run -r hub audit
-expect_rc "harvested objects pass an audit" 0
+expect_rc "an audit of a hub passes" 0
 run -r hub doctor
 expect_rc "and the doctor" 0
 
@@ -168,23 +174,27 @@ expect_out "and shows the last run" 'last run: .*ok: .*1 added, 1 updated'
 
 # ---- a set, MODS ----
 run -r hub harvest add sets "$URL" --set coll-1 --prefix mods --collection hub:set1 --delay 0
-# --batch 0: each record through ing_ingest (the other runs batch).
-run -r hub harvest run sets --batch 0 --json
+# --batch 1: each record its own transaction (the other runs batch).
+run -r hub harvest run sets --batch 1 --json
 expect_rc "a set harvested as MODS, record by record" 0
 in_set=$(q src "SELECT count(DISTINCT o.id) FROM object_collections c JOIN objects o ON o.id = c.object_id WHERE (c.spec = 'coll-1' OR c.spec LIKE 'coll-1:%') AND o.status = 'active'")
 expect_json "only the set's records" '.sources[0].added' "$in_set"
 check "they joined the nested collection" \
 	test "$(q hub "SELECT count(*) FROM object_collections WHERE spec = 'hub:set1'")" = "$in_set"
 sid=$(q hub "SELECT object_id FROM harvest_records WHERE source = 'sets' LIMIT 1")
-check "MODS was what came over" grep -q 'mods' "$(ls -d hub/storage/objects/*/*/"$sid")/metadata/source.xml"
+run -r hub metadata show --format source "$sid"
+expect_out "MODS was what came over" 'mods'
+check "the record-by-record run keeps the same forms" test \
+	"$(q hub "SELECT group_concat(format) FROM (SELECT format FROM metadata WHERE object_id = '$sid' ORDER BY format)")" = \
+	"$(q hub "SELECT group_concat(format) FROM (SELECT format FROM metadata WHERE object_id = 'src-item-5' ORDER BY format)")"
+check "and the same events" test \
+	"$(q hub "SELECT group_concat(type) FROM events WHERE object_id = '$sid'")" = \
+	"$(q hub "SELECT group_concat(type) FROM events WHERE object_id = 'src-item-5'")"
 
 run -r hub audit
-expect_rc "objects of both paths pass an audit" 0
+expect_rc "the audit still passes" 0
 run -r hub doctor
 expect_rc "and the doctor" 0
-check "the per-record path's bags have the same files" test \
-	"$(q hub "SELECT group_concat(path) FROM (SELECT path FROM files WHERE object_id = '$sid' ORDER BY path)")" = \
-	"$(q hub "SELECT group_concat(path) FROM (SELECT path FROM files WHERE object_id = 'src-item-5' ORDER BY path)")"
 
 # ---- a lost map row: adopted, never duplicated ----
 q hub "DELETE FROM harvest_records WHERE source = 'src' AND identifier = 'oai:src.example.org:item-1'"
@@ -238,6 +248,9 @@ expect_rc "an unknown source" 3
 expect_err "is named" "no harvest source 'nosuch'"
 run -r hub harvest run src --all
 expect_rc "NAME and --all together" 2
+run -r hub harvest run src --batch 0
+expect_rc "a batch of no records" 2
+expect_err "names the option" "--batch needs a number from 1 to 10000"
 run -r hub harvest run --timeout 0
 expect_rc "a zero timeout" 2
 run -r hub harvest remove nosuch

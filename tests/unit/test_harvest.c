@@ -5,29 +5,12 @@
  * parser, the streaming response reader (records, deletions, tokens,
  * errors, Identify, ListMetadataFormats, hostile input), and the record
  * store's state machine over a real repository (new, unchanged,
- * changed, deleted, refused, revived, adopted).
+ * changed, deleted, refused, revived, adopted), and the batches new
+ * records are stored in by the storing thread.
  */
-/* LDFLAGS: -Wl,--wrap=syncfs */
 #include "testkit.h"
 
-#include <errno.h>
-
 #include "../../oai/harvest_impl.h"
-
-/* Fault injection: the Nth syncfs from now fails (0: none). */
-static int fail_syncfs;
-int __real_syncfs(int fd);
-int __wrap_syncfs(int fd);
-int
-__wrap_syncfs(int fd)
-{
-	if (fail_syncfs &&
-	    __atomic_sub_fetch(&fail_syncfs, 1, __ATOMIC_SEQ_CST) == 0) {
-		errno = EIO;
-		return -1;
-	}
-	return __real_syncfs(fd);
-}
 
 #define OAI_ROOT                                                   \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"             \
@@ -635,6 +618,27 @@ test_store_lifecycle(void **state)
 	rec_init(&r, "oai:src.example.org:a", "2024-01-01T00:00:00Z", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	assert_int_equal(c->added, 1);
+	assert_int_equal(hv_store_flush(f->st, &err), 0);
+	/* Metadata-only, in the catalog alone: no bag, no files. */
+	assert_string_equal(col(f->r,
+				"SELECT count(*) FROM objects WHERE"
+				" storage_key IS NULL AND payload_digest IS"
+				" NULL",
+				v, sizeof(v)),
+			    "1");
+	assert_string_equal(
+		col(f->r, "SELECT count(*) FROM files", v, sizeof(v)), "0");
+	assert_string_equal(col(f->r,
+				"SELECT group_concat(type) FROM events WHERE"
+				" object_id = 'src-a'",
+				v, sizeof(v)),
+			    "ing");
+	assert_string_equal(col(f->r,
+				"SELECT group_concat(format) FROM (SELECT"
+				" format FROM metadata WHERE object_id ="
+				" 'src-a' ORDER BY format)",
+				v, sizeof(v)),
+			    "dcterms,mods,oai_dc,provenance,source");
 	assert_string_equal(col(f->r,
 				"SELECT title FROM objects WHERE id ="
 				" 'src-a'",
@@ -692,6 +696,7 @@ test_store_lifecycle(void **state)
 	rec_init(&r, "oai:src.example.org:a", "2024-04-01T00:00:00Z", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	assert_int_equal(c->added, 2);
+	assert_int_equal(hv_store_flush(f->st, &err), 0);
 	col(f->r, "SELECT object_id FROM harvest_records", v, sizeof(v));
 	assert_int_equal(strncmp(v, "src-a-", 6), 0);
 	assert_string_equal(
@@ -728,7 +733,7 @@ test_store_refusals_and_adoption(void **state)
 	 * commits): adopted, not duplicated. */
 	rec_init(&r, "oai:src.example.org:f", "2024-01-01", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
-	assert_int_equal(hv_store_flush(f->st, &err), 0); /* fast path */
+	assert_int_equal(hv_store_flush(f->st, &err), 0);
 	assert_int_equal(sqlite3_exec(f->r->db,
 				      "DELETE FROM harvest_records WHERE"
 				      " identifier = 'oai:src.example.org:f'",
@@ -754,16 +759,14 @@ test_store_refusals_and_adoption(void **state)
 	assert_int_equal(strncmp(v, "src-f-", 6), 0);
 }
 
-/* The fast path: new records wait for the batch, then are stored in one
- * transaction as valid bags the audit accepts; the same identifier twice
+/* New records wait for the batch, then are stored in one transaction by
+ * the storing thread, while more are held; the same identifier twice
  * stores the first before the second. */
 static void
 test_batch_store(void **state)
 {
 	struct fixture *f = *state;
 	const struct hv_counts *c = hv_store_counts(f->st);
-	struct fix_audit_opts ao = { 0 };
-	struct fix_audit_summary sum;
 	struct hv_record r;
 	struct vl_err err = { 0 };
 	char v[4096];
@@ -772,8 +775,8 @@ test_batch_store(void **state)
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	rec_init(&r, "oai:src.example.org:b", "2024-01-01", XML2);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
-	/* Held, not stored yet. */
-	assert_int_equal(c->added, 0);
+	/* Held (and counted), not stored yet. */
+	assert_int_equal(c->added, 2);
 	assert_string_equal(
 		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "0");
 	/* The same identifier again: the batch is stored first, then the
@@ -782,29 +785,32 @@ test_batch_store(void **state)
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	assert_int_equal(c->added, 2);
 	assert_int_equal(c->unchanged, 1);
-	/* A full batch (3) stores itself. */
+	assert_string_equal(
+		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "2");
+	/* A full batch (3) is handed to the storing thread; the next
+	 * records are held meanwhile. */
 	rec_init(&r, "oai:src.example.org:c", "2024-01-01", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	rec_init(&r, "oai:src.example.org:d", "2024-01-01", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	rec_init(&r, "oai:other.example.org:d", "2024-01-01", XML2);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
-	assert_int_equal(c->added, 5);
+	rec_init(&r, "oai:src.example.org:e", "2024-01-01", XML2);
+	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
+	assert_int_equal(c->added, 6);
+	assert_int_equal(hv_store_flush(f->st, &err), 0);
 	/* Two identifiers that want one id in one batch. */
 	col(f->r,
 	    "SELECT object_id FROM harvest_records WHERE identifier ="
 	    " 'oai:other.example.org:d'",
 	    v, sizeof(v));
 	assert_int_equal(strncmp(v, "src-d-", 6), 0);
-	rec_init(&r, "oai:src.example.org:e", "2024-01-01", XML2);
-	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
-	assert_int_equal(hv_store_flush(f->st, &err), 0);
-	assert_int_equal(c->added, 6);
 	assert_int_equal(hv_store_flush(f->st, &err), 0);
 	assert_string_equal(col(f->r,
 				"SELECT count(*) FROM objects o JOIN"
 				" harvest_records h ON h.object_id = o.id"
-				" WHERE o.md_version = 1",
+				" WHERE o.md_version = 1 AND o.storage_key"
+				" IS NULL",
 				v, sizeof(v)),
 			    "6");
 	assert_string_equal(col(f->r,
@@ -812,12 +818,11 @@ test_batch_store(void **state)
 				" WHERE spec = 'src'",
 				v, sizeof(v)),
 			    "6");
-	/* Every stored file is in the catalog with its digest, and the
-	 * bags pass a full audit (the bag's own manifests included). */
-	ao.threads = 1;
-	assert_int_equal(fix_audit_run(f->r, &ao, &sum, &err), 0);
-	assert_int_equal(sum.objects, 6);
-	assert_int_equal(sum.failed_objects, 0);
+	assert_string_equal(col(f->r,
+				"SELECT count(*) FROM events WHERE type ="
+				" 'ing'",
+				v, sizeof(v)),
+			    "6");
 	col(f->r,
 	    "SELECT xml FROM metadata WHERE object_id = 'src-e' AND format ="
 	    " 'provenance'",
@@ -831,51 +836,78 @@ test_batch_store(void **state)
 		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "6");
 }
 
+/* What a page saves with its records: runs on the storing thread. */
 static int
-count_stored(void *ctx, const char *key)
+save_mark(void *ctx, struct repo *r, struct vl_err *err)
 {
-	(void)key;
-	(*(int *)ctx)++;
-	return 0;
+	(void)ctx;
+	return sqlite3_exec(r->db,
+			    "INSERT INTO settings VALUES('test_mark', 'x')",
+			    NULL, NULL, NULL) == SQLITE_OK
+		       ? 0
+		       : repo_db_err(r->db, err, "catalog");
 }
 
-/* A bag that cannot be stored: the whole batch is undone, in storage and
- * catalog alike, and the records are stored by a later flush. */
+/* A batch that cannot be stored: none of it is, nor what was to be
+ * saved with it; the failure is reported, the records are no longer
+ * counted, and they are stored when sent again. */
 static void
 test_batch_all_or_nothing(void **state)
 {
 	struct fixture *f = *state;
 	const struct hv_counts *c = hv_store_counts(f->st);
+	struct hv_then then = { .fn = save_mark };
 	struct hv_record r;
 	struct vl_err err = { 0 };
 	char v[256];
-	int stored = 0;
 
+	/* The second record's map row fails inside the transaction. */
+	assert_int_equal(sqlite3_exec(f->r->db,
+				      "CREATE TRIGGER fail_b BEFORE INSERT ON"
+				      " harvest_records WHEN NEW.identifier ="
+				      " 'oai:src.example.org:b' BEGIN SELECT"
+				      " RAISE(ABORT, 'injected'); END",
+				      NULL, NULL, NULL),
+			 0);
 	rec_init(&r, "oai:src.example.org:a", "2024-01-01", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
 	rec_init(&r, "oai:src.example.org:b", "2024-01-01", XML2);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
-	fail_syncfs = 2;
-	assert_int_equal(hv_store_flush(f->st, &err), VL_E_IO);
-	fail_syncfs = 0;
+	assert_int_equal(hv_store_page_done(f->st, &then, 1, &err), 0);
+	assert_int_equal(hv_store_settle(f->st, &err), VL_E_DB);
+	assert_non_null(strstr(err.msg, "injected"));
 	assert_int_equal(c->added, 0);
 	assert_string_equal(
 		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "0");
 	assert_string_equal(
 		col(f->r, "SELECT count(*) FROM harvest_records", v, sizeof(v)),
 		"0");
+	assert_string_equal(col(f->r,
+				"SELECT count(*) FROM settings WHERE key ="
+				" 'test_mark'",
+				v, sizeof(v)),
+			    "0");
+	/* Reported once. */
+	assert_int_equal(hv_store_settle(f->st, &err), 0);
 	assert_int_equal(
-		repo_store_list_objects(f->r, count_stored, &stored, &err), 0);
-	assert_int_equal(stored, 0);
-	assert_int_equal(repo_store_clean_stages(f->r, NULL, NULL, &err), 0);
+		sqlite3_exec(f->r->db, "DROP TRIGGER fail_b", NULL, NULL, NULL),
+		0);
 	/* Sent again (the page is asked again): stored this time. */
 	rec_init(&r, "oai:src.example.org:a", "2024-01-01", XML1);
 	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
-	assert_int_equal(hv_store_flush(f->st, &err), 0);
-	assert_int_equal(c->added, 1);
-	assert_int_equal(
-		repo_store_list_objects(f->r, count_stored, &stored, &err), 0);
-	assert_int_equal(stored, 1);
+	rec_init(&r, "oai:src.example.org:b", "2024-01-01", XML2);
+	assert_int_equal(hv_store_record(f->st, &r, &err), 0);
+	then.fn = save_mark;
+	assert_int_equal(hv_store_page_done(f->st, &then, 1, &err), 0);
+	assert_int_equal(hv_store_settle(f->st, &err), 0);
+	assert_int_equal(c->added, 2);
+	assert_string_equal(
+		col(f->r, "SELECT count(*) FROM objects", v, sizeof(v)), "2");
+	assert_string_equal(col(f->r,
+				"SELECT count(*) FROM settings WHERE key ="
+				" 'test_mark'",
+				v, sizeof(v)),
+			    "1");
 }
 
 int
