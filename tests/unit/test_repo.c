@@ -229,16 +229,23 @@ test_events_chain_and_detect_tampering(void **state)
 	struct repo *r;
 	int64_t n = 0;
 	char uuid[37];
-	char *dir = tk_tmpdir();
+	char *dir = tk_tmpdir(), prev_uuid[37];
 	int i;
 
 	(void)state;
 	assert_int_equal(repo_init(dir, NULL, &err), 0);
 	assert_int_equal(repo_open(&r, dir, &err), 0);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		assert_int_equal(repo_event_add(r, &ev, uuid, &err), 0);
+		/* Version 7 (RFC 9562): time first, so in insertion order
+		 * to the millisecond. */
+		if (i)
+			assert_true(memcmp(prev_uuid, uuid, 13) <= 0);
+		memcpy(prev_uuid, uuid, sizeof(prev_uuid));
+	}
 	assert_int_equal(strlen(uuid), 36);
-	assert_int_equal(uuid[14], '4');
+	assert_int_equal(uuid[14], '7');
+	assert_true(strchr("89ab", uuid[19]) != NULL);
 	ev.type = "nonsense";
 	assert_int_equal(repo_event_add(r, &ev, NULL, &err), VL_E_INVAL);
 	assert_int_equal(repo_event_verify_chain(r, &n, &err), 0);
