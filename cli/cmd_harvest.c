@@ -75,7 +75,7 @@ static const char harvest_help[] =
 	"  --max-response SIZE largest response accepted, decompressed\n"
 	"                      (64M)\n"
 	"  --batch N           new records stored per catalog transaction\n"
-	"                      (200, at most 10000), by a thread of their\n"
+	"                      (2000, at most 10000), by a thread of their\n"
 	"                      own while the next pages are read; 1: each\n"
 	"                      record on its own\n"
 	"  Exit 0 when every source was harvested to its end, 1 when records\n"

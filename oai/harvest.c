@@ -390,7 +390,7 @@ oai_harvest_opts_init(struct oai_harvest_opts *o)
 	o->max_wait_s = 600;
 	o->delay_ms = -1;
 	o->max_response = (uint64_t)64 << 20;
-	o->batch = 200;
+	o->batch = 2000;
 }
 
 struct source {

@@ -195,7 +195,7 @@ int hv_store_record(struct hv_store *s, const struct hv_record *rec,
  * pages, or on the last page (last); otherwise they wait with the next
  * page's.  Returns at once; a failure of an earlier batch is returned
  * here (or by hv_store_settle), and the run must stop. */
-#define HV_PAGES_PER_COMMIT 8
+#define HV_PAGES_PER_COMMIT 32
 int hv_store_page_done(struct hv_store *s, struct hv_then *then, int last,
 		       struct vl_err *err);
 /* Everything held, and the last position, is stored and committed when

@@ -352,7 +352,7 @@ struct oai_harvest_opts {
 	int sweep;             /* full, then tombstone every record of the
 				  source the whole list no longer holds */
 	unsigned batch;        /* new records stored per catalog
-				  transaction (200; 0: 1) */
+				  transaction (2000; 0: 1) */
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop
 					after the current record */
 	oai_harvest_warn_fn *warn;
