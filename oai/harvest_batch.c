@@ -46,9 +46,13 @@ struct item {
 	struct ing_description d;
 };
 
+/* Items, and an index of them by id and by identifier (open addressing:
+ * index + 1, 0 for an empty slot). */
 struct items {
 	struct item *v;
 	size_t n;
+	uint32_t *by_id, *by_identifier;
+	size_t mask; /* slots - 1, slots a power of two >= 2 * max */
 };
 
 enum sql { S_OBJECT, S_COLL, S_META, S_MAP, N_SQL };
@@ -116,8 +120,24 @@ on_wal(void *ctx, sqlite3 *db, const char *name, int frames)
 static int
 items_new(struct items *it, size_t max)
 {
+	size_t slots = 16;
+
+	while (slots < 2 * max)
+		slots *= 2;
 	it->n = 0;
-	return (it->v = calloc(max, sizeof(*it->v))) ? 0 : -1;
+	it->mask = slots - 1;
+	it->v = calloc(max, sizeof(*it->v));
+	it->by_id = calloc(slots, sizeof(*it->by_id));
+	it->by_identifier = calloc(slots, sizeof(*it->by_identifier));
+	return it->v && it->by_id && it->by_identifier ? 0 : -1;
+}
+
+static void
+items_free(struct items *it)
+{
+	free(it->v);
+	free(it->by_id);
+	free(it->by_identifier);
 }
 
 static void
@@ -130,6 +150,11 @@ items_drop(struct items *it)
 		free(it->v[i].datestamp);
 		ing_description_release(&it->v[i].d);
 		memset(&it->v[i], 0, sizeof(it->v[i]));
+	}
+	if (it->n) {
+		memset(it->by_id, 0, (it->mask + 1) * sizeof(*it->by_id));
+		memset(it->by_identifier, 0,
+		       (it->mask + 1) * sizeof(*it->by_identifier));
 	}
 	it->n = 0;
 }
@@ -214,8 +239,8 @@ hv_batch_free(struct hv_batch *b)
 	items_drop(&b->held);
 	items_drop(&b->stored);
 	hv_then_release(&b->then);
-	free(b->held.v);
-	free(b->stored.v);
+	items_free(&b->held);
+	items_free(&b->stored);
 	for (i = 0; i < N_SQL; i++)
 		sqlite3_finalize(b->st[i]);
 	repo_close(b->w);
@@ -237,8 +262,8 @@ hv_batch_full(const struct hv_batch *b)
 	return b->held.n >= b->o.max;
 }
 
-/* FNV-1a: every record asks whether its identifier and id are held,
- * against two batches of up to --batch items each. */
+/* FNV-1a: every record asks whether its identifier and id are held, in
+ * two batches of up to --batch items each. */
 static uint64_t
 str_hash(const char *s)
 {
@@ -249,19 +274,41 @@ str_hash(const char *s)
 	return h;
 }
 
+static void
+index_put(uint32_t *slots, size_t mask, uint64_t h, size_t i)
+{
+	size_t k = (size_t)h & mask;
+
+	while (slots[k])
+		k = (k + 1) & mask;
+	slots[k] = (uint32_t)i + 1;
+}
+
+/* Is an item with this id (by_id) or identifier there? */
+static int
+index_has(const struct items *it, const uint32_t *slots, uint64_t h,
+	  const char *key, int by_id)
+{
+	const struct item *x;
+	size_t k = (size_t)h & it->mask;
+
+	for (; slots[k]; k = (k + 1) & it->mask) {
+		x = &it->v[slots[k] - 1];
+		if (by_id ? x->id_hash == h && !strcmp(x->id, key)
+			  : x->identifier_hash == h &&
+				    !strcmp(x->identifier, key))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 items_have(const struct items *it, const char *id, uint64_t hid,
 	   const char *identifier, uint64_t hident)
 {
-	size_t i;
-
-	for (i = 0; i < it->n; i++)
-		if ((id && it->v[i].id_hash == hid &&
-		     !strcmp(it->v[i].id, id)) ||
-		    (identifier && it->v[i].identifier_hash == hident &&
-		     !strcmp(it->v[i].identifier, identifier)))
-			return 1;
-	return 0;
+	return (id && index_has(it, it->by_id, hid, id, 1)) ||
+	       (identifier &&
+		index_has(it, it->by_identifier, hident, identifier, 0));
 }
 
 int
@@ -291,13 +338,16 @@ hv_batch_add(struct hv_batch *b, const char *id, const char *identifier,
 	snprintf(it->digest, sizeof(it->digest), "%s", digest);
 	it->identifier = strdup(identifier);
 	it->datestamp = strdup(datestamp);
-	it->id_hash = str_hash(it->id);
-	it->identifier_hash = str_hash(identifier);
 	it->d = *d;
 	memset(d, 0, sizeof(*d));
 	b->held.n++;
 	if (!it->identifier || !it->datestamp)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	it->id_hash = str_hash(it->id);
+	it->identifier_hash = str_hash(identifier);
+	index_put(b->held.by_id, b->held.mask, it->id_hash, b->held.n - 1);
+	index_put(b->held.by_identifier, b->held.mask, it->identifier_hash,
+		  b->held.n - 1);
 	return 0;
 }
 
