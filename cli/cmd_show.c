@@ -10,9 +10,11 @@ static const char *const show_usage[] = { "show [--json] ID", NULL };
 
 static const char show_help[] =
 	"Shows object ID: identifier, title, status (with the reason of a\n"
-	"deletion), ingest date, datestamp, collections, payload size; every\n"
-	"file with its size, MIME type and digests; the metadata versions and\n"
-	"their formats; and the PREMIS events.\n"
+	"deletion), ingest date, datestamp, collections, payload size, and\n"
+	"whether it is kept in the catalog alone (no bag in storage, like a\n"
+	"harvested record); every file with its size, MIME type and\n"
+	"digests; the metadata versions and their formats; and the PREMIS\n"
+	"events.\n"
 	"\n"
 	"Options:\n"
 	"  --json   report as JSON\n";
@@ -81,6 +83,8 @@ object_row(void *ctx, sqlite3_stmt *st)
 				    json_integer(sqlite3_column_int64(st, 9)));
 		json_object_set_new(s->obj, "last_audit", jstr(st, 10));
 		json_object_set_new(s->obj, "last_audit_outcome", jstr(st, 11));
+		json_object_set_new(s->obj, "catalog_only",
+				    json_boolean(sqlite3_column_int(st, 12)));
 		return;
 	}
 	cli_human_bytes(bytes, sizeof(bytes),
@@ -96,6 +100,9 @@ object_row(void *ctx, sqlite3_stmt *st)
 	printf("Datestamp:   %s\n", col(st, 4));
 	printf("Payload:     %lld files, %s\n",
 	       (long long)sqlite3_column_int64(st, 7), bytes);
+	if (sqlite3_column_int(st, 12))
+		printf("Storage:     none, kept in the catalog alone "
+		       "(`vellum export` bags it)\n");
 	printf("Metadata:    version %lld\n",
 	       (long long)sqlite3_column_int64(st, 9));
 	printf("Last audit:  %s%s%s%s\n", *col(st, 10) ? col(st, 10) : "never",
@@ -254,7 +261,8 @@ run_show(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	rc = each(cli->repo,
 		  "SELECT id, title, status, created, datestamp, deleted_at,"
 		  " delete_reason, payload_files, payload_bytes, md_version,"
-		  " last_audit, last_audit_outcome FROM objects WHERE id = ?",
+		  " last_audit, last_audit_outcome, storage_key IS NULL"
+		  " FROM objects WHERE id = ?",
 		  id, object_row, &s, &err);
 	if (rc == 0 && !s.found)
 		rc = vl_err_set(&err, VL_E_NOTFOUND, "no object '%s'", id);

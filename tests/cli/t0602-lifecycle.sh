@@ -33,6 +33,7 @@ expect_out "show lists digests" 'sha512:ab12'
 expect_out "show lists metadata versions" '^  v1 .*mods,oai_dc'
 run -r repo show --json ob-1
 expect_json "show --json files" '.files | length' 3
+expect_json "a stored bag is not catalog-only" '.catalog_only' false
 expect_json "show --json collections" '.collections[0]' maps
 run -r repo show nope
 expect_rc "show of unknown object exits 3" 3

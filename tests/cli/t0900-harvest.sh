@@ -83,6 +83,9 @@ check "the harvester asked for gzip" grep -q 'ListRecords.* gzip$' serve.log
 # ---- the harvested objects ----
 run -r hub show --json src-item-2
 expect_json "the payload is empty" '.payload_files' 0
+expect_json "show says it is kept in the catalog alone" '.catalog_only' true
+run -r hub show src-item-2
+expect_out "in words too" 'Storage: *none, kept in the catalog alone'
 check "kept in the catalog alone: no bag in storage" \
 	test "$(q hub "SELECT count(*) FROM objects WHERE storage_key IS NOT NULL")" = 0
 check "nor files" test "$(q hub "SELECT count(*) FROM files")" = 0
