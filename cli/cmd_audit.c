@@ -312,7 +312,7 @@ summary_json(struct repo *r, const struct fix_audit_summary *s,
 
 	return json_pack(
 		"{s:b, s:s, s:I, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:f, s:I, "
-		"s:I, s:I, s:I, s:s?, s:O, s:b}",
+		"s:I, s:I, s:I, s:I, s:s?, s:O, s:b}",
 		"ok", s->failed_objects == 0, "repository", r->cfg.name,
 		"audit", (json_int_t)s->audit_id, "started", s->started,
 		"finished", s->finished, "scope", s->scope, "seconds",
@@ -322,7 +322,8 @@ summary_json(struct repo *r, const struct fix_audit_summary *s,
 		(json_int_t)s->failed_objects, "failed_files",
 		(json_int_t)s->failed_files, "repaired_files",
 		(json_int_t)s->repaired_files, "skipped",
-		(json_int_t)s->skipped, "stopped_by",
+		(json_int_t)s->skipped, "catalog_only",
+		(json_int_t)s->catalog_only, "stopped_by",
 		s->stopped_by ? fix_stop_name(s->stopped_by) : NULL, "failures",
 		o->failures, "failures_truncated",
 		o->nfailures > KEEP_FAILURES);
@@ -377,6 +378,12 @@ print_summary(FILE *fp, const struct fix_audit_summary *s, const struct out *o)
 	if (o->nfailures > KEEP_FAILURES)
 		fprintf(fp, "  ... and %llu more: vellum audit report\n",
 			(unsigned long long)(o->nfailures - KEEP_FAILURES));
+	if (s->catalog_only)
+		fprintf(fp,
+			"%llu object%s kept in the catalog alone (no bag: "
+			"harvested or synthetic records) not audited\n",
+			(unsigned long long)s->catalog_only,
+			s->catalog_only == 1 ? "" : "s");
 	if (s->skipped)
 		fprintf(fp,
 			"%llu object%s changed while being read: left for "

@@ -1140,6 +1140,27 @@ engine_start(struct audit *a, struct vl_err *err)
 	return fix_engine_new(&a->eng, &eo, err);
 }
 
+/* Objects an audit has nothing to read for: no bag in storage. */
+static int
+count_catalog_only(struct repo *r, uint64_t *n, struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = repo_prepare(r, &st,
+			       "SELECT count(*) FROM objects WHERE status ="
+			       " 'active' AND storage_key IS NULL",
+			       err)) < 0)
+		return rc;
+	rc = sqlite3_step(st) == SQLITE_ROW
+		     ? 0
+		     : repo_db_err(r->db, err, "catalog");
+	if (rc == 0)
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 fix_audit_run(struct repo *r, const struct fix_audit_opts *o,
 	      struct fix_audit_summary *s, struct vl_err *err)
@@ -1169,6 +1190,9 @@ fix_audit_run(struct repo *r, const struct fix_audit_opts *o,
 		a.deadline = a.t0 + (double)o->max_time;
 	vl_time_now(s->started);
 	describe_scope(s->scope, sizeof(s->scope), o);
+	if (!o->n_ids && !o->collection &&
+	    (rc = count_catalog_only(r, &s->catalog_only, err)) < 0)
+		goto out;
 	if ((rc = start_run(r, s, err)) < 0 ||
 	    (rc = sel_init(&sel, r, o, s->audit_id, err)) < 0 ||
 	    (rc = engine_start(&a, err)) < 0)

@@ -349,6 +349,10 @@ struct fix_audit_summary {
 	uint64_t objects, files, bytes;
 	uint64_t failed_objects, failed_files, repaired_files;
 	uint64_t skipped; /* changed by an ingest while being read */
+	/* active objects with no bag (kept in the catalog alone: harvested
+	 * or synthetic records), which have no files to audit; counted
+	 * when the whole repository is audited */
+	uint64_t catalog_only;
 	double seconds;
 	enum fix_stop stopped_by;
 };

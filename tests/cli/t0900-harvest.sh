@@ -99,6 +99,7 @@ check "and its provenance" grep -q 'oai:src.example.org:item-2' exp/src-item-2/m
 check "the provenance tag file is schema-valid" valid exp/src-item-2/metadata/provenance.xml provenance.xsd
 run -r hub audit
 expect_rc "an audit of a hub passes" 0
+expect_out "and counts what it has no bag to read for" "$active objects kept in the catalog alone .* not audited"
 run -r hub doctor
 expect_rc "and the doctor" 0
 

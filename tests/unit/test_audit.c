@@ -220,6 +220,31 @@ test_audit_missing_object_storage(void **state)
 	free(key);
 }
 
+/* An object kept in the catalog alone has no bag to read: not audited,
+ * not failed, counted. */
+static void
+test_audit_counts_catalog_only_objects(void **state)
+{
+	static const char *const files[] = { "a.txt", "a\n", NULL };
+	struct fixture *f = *state;
+	struct fix_audit_opts o = { 0 };
+	struct fix_audit_summary s;
+	struct vl_err err = { 0 };
+
+	store_object(f->r, "obj-3", files);
+	assert_int_equal(sqlite3_exec(f->r->db,
+				      "INSERT INTO objects(id, created,"
+				      " datestamp, title) VALUES('hv-1',"
+				      " '2024-01-01T00:00:00Z',"
+				      " '2024-01-01T00:00:00Z', 'Harvested')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(fix_audit_run(f->r, &o, &s, &err), 0);
+	assert_int_equal(s.objects, 1);
+	assert_int_equal(s.failed_objects, 0);
+	assert_int_equal(s.catalog_only, 1);
+}
+
 static void
 test_audit_unknown_id_is_an_error(void **state)
 {
@@ -374,6 +399,9 @@ main(void)
 			test_audit_reports_unreadable_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_audit_missing_object_storage, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_audit_counts_catalog_only_objects, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_audit_unknown_id_is_an_error, setup, teardown),
 		cmocka_unit_test(test_shard_is_deterministic_and_in_range),
