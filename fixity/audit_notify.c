@@ -188,23 +188,6 @@ add_subject(struct vl_buf *b, const char *subject)
 	}
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes msg to the child's stdin without dying of SIGPIPE if it
  * exits early: SIGPIPE is blocked for this thread and a pending one is
  * consumed. */
@@ -218,7 +201,7 @@ feed_child(int fd, const struct vl_buf *msg)
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	rc = write_all(fd, msg->buf, msg->len);
+	rc = vl_write_all(fd, msg->buf, msg->len);
 	saved = errno;
 	if (rc < 0 && saved == EPIPE)
 		sigtimedwait(&pipe_set, NULL, &zero);

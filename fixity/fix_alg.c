@@ -326,23 +326,6 @@ fix_hasher_final(struct fix_hasher *h, struct fix_digests *out,
 	return 0;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 		 const char *name, const struct fix_read_ctl *ctl,
@@ -374,7 +357,8 @@ fix_hash_fd_read(struct fix_hasher *h, unsigned algs, int fd, int copy_fd,
 			break;
 		if ((rc = fix_hasher_update(h, h->buf, (size_t)n, err)) < 0)
 			return rc;
-		if (copy_fd >= 0 && write_all(copy_fd, h->buf, (size_t)n) < 0)
+		if (copy_fd >= 0 &&
+		    vl_write_all(copy_fd, h->buf, (size_t)n) < 0)
 			return vl_err_sys(err, VL_E_IO,
 					  "cannot write the copy of '%s'",
 					  name);

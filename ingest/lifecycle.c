@@ -184,23 +184,6 @@ copy_to_archive(int in, struct archive *a, uint64_t *bytes, struct vl_err *err,
 	}
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Starts the bag's file rel: the header of an archive entry of size
  * bytes, or a new file in the directory, open for writing in *out. */
 static int
@@ -308,7 +291,7 @@ export_mem(struct exp *x, const struct ing_mem_file *f, time_t mtime)
 			rc = vl_err_set(x->err, VL_E_IO,
 					"cannot write '%s': %s", f->path,
 					archive_error_string(x->a));
-	} else if (write_all(out, f->data, f->len) < 0) {
+	} else if (vl_write_all(out, f->data, f->len) < 0) {
 		rc = vl_err_sys(x->err, VL_E_IO, "cannot write '%s'",
 				x->path.buf);
 	}

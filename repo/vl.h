@@ -117,6 +117,9 @@ int vl_copy_fd(int in, int out, const char *name, struct vl_err *err);
 /* fsync a directory (after a rename or create inside it). */
 int vl_fsync_dir(const char *path, struct vl_err *err);
 /* Write data to path atomically: temp file, fsync, rename, fsync dir. */
+/* Writes all len bytes to fd (again after EINTR and short writes);
+ * -1 with errno on failure. */
+int vl_write_all(int fd, const void *buf, size_t len);
 int vl_write_file_atomic(const char *path, const void *data, size_t len,
 			 struct vl_err *err);
 /* Read a whole file, refusing more than max bytes (0 = no cap). */

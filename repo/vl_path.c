@@ -202,9 +202,10 @@ vl_fsync_dir(const char *path, struct vl_err *err)
 	return rc;
 }
 
-static int
-write_all(int fd, const char *data, size_t len)
+int
+vl_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
 	ssize_t n;
 
 	while (len) {
@@ -237,7 +238,7 @@ vl_write_file_atomic(const char *path, const void *data, size_t len,
 		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'", tmp.buf);
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (vl_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", path);
 		goto out;
 	}
