@@ -419,6 +419,32 @@ read_csv(struct stream *s, FILE *in, const char *name, size_t *count,
 	return rc < 0 ? rc : 0;
 }
 
+/* The XML parse of a single record (md_read, md_read_node). */
+static void
+xml_single(struct md_xparse *p, struct stream *s, enum md_format fmt,
+	   const char *name)
+{
+	p->name = name;
+	p->records = records_mode(fmt);
+	p->on_record = on_xml_record;
+	p->ctx = s;
+}
+
+static int
+one_record(const struct md_xparse *p, enum md_format fmt, const char *name,
+	   struct vl_err *err)
+{
+	if (p->count == 0)
+		return vl_err_set(err, VL_E_FORMAT, "'%s' holds no %s record",
+				  name,
+				  fmt == MD_FMT_MODS ? "MODS" : "Dublin Core");
+	if (p->count > 1)
+		return vl_err_set(err, VL_E_FORMAT,
+				  "'%s' holds %zu records; expected one", name,
+				  p->count);
+	return 0;
+}
+
 int
 md_read(struct md_record **out, enum md_format fmt, const char *buf, size_t len,
 	const char *name, unsigned flags, struct md_diag *d, struct vl_err *err)
@@ -462,21 +488,45 @@ md_read(struct md_record **out, enum md_format fmt, const char *buf, size_t len,
 					"'%s' has a header but no row", name);
 		goto out;
 	}
-	p.name = name;
-	p.records = records_mode(fmt);
-	p.on_record = on_xml_record;
-	p.ctx = &s;
-	if ((rc = md_xml_parse_mem(&p, buf, len, err)) < 0)
-		goto out;
-	if (p.count == 0)
-		rc = vl_err_set(err, VL_E_FORMAT, "'%s' holds no %s record",
-				name,
-				fmt == MD_FMT_MODS ? "MODS" : "Dublin Core");
-	else if (p.count > 1)
-		rc = vl_err_set(err, VL_E_FORMAT,
-				"'%s' holds %zu records; expected one", name,
-				p.count);
+	xml_single(&p, &s, fmt, name);
+	if ((rc = md_xml_parse_mem(&p, buf, len, err)) == 0)
+		rc = one_record(&p, fmt, name, err);
 out:
+	if (rc < 0) {
+		md_record_free(s.c.rec);
+		return rc;
+	}
+	*out = s.c.rec;
+	return 0;
+}
+
+int
+md_read_node(struct md_record **out, enum md_format fmt, struct _xmlNode *node,
+	     const char *name, unsigned flags, struct md_diag *d,
+	     struct vl_err *err)
+{
+	struct md_xparse p = { 0 };
+	struct stream s = { 0 };
+	int rc;
+
+	*out = NULL;
+	if (!name)
+		name = "input";
+	if (fmt != MD_FMT_MODS && fmt != MD_FMT_OAI_DC && fmt != MD_FMT_DCTERMS)
+		return vl_err_set(err, VL_E_INVAL,
+				  "'%s': a tree is read as MODS or Dublin Core "
+				  "only",
+				  name);
+	if (!(s.c.rec = md_record_new()))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	s.c.d = d;
+	s.c.name = name;
+	s.c.flags = flags;
+	s.fmt = fmt;
+	s.single = 1;
+	xml_single(&p, &s, fmt, name);
+	if ((rc = md_xml_parse_node(&p, node, err)) == 0)
+		rc = one_record(&p, fmt, name, err);
 	if (rc < 0) {
 		md_record_free(s.c.rec);
 		return rc;

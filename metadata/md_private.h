@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <libxml/tree.h>
+
 #include "metadata.h"
 
 /* ---- arena: bump allocator that owns a record's strings ---- */
@@ -151,6 +153,10 @@ struct md_xparse {
  */
 int md_xml_parse_mem(struct md_xparse *p, const char *buf, size_t len,
 		     struct vl_err *err);
+/* The same from an element of a tree libxml2 has already parsed (its
+ * nodes given to the same handlers), so a document is not parsed twice;
+ * the tree must stay alive during the call only. */
+int md_xml_parse_node(struct md_xparse *p, xmlNodePtr root, struct vl_err *err);
 /* The same from a stream; pre (prelen bytes, may be 0) was already read
  * from in and comes first. */
 int md_xml_parse_file(struct md_xparse *p, const char *pre, size_t prelen,

@@ -53,6 +53,7 @@ struct builder {
 	struct vl_err err;
 	char first_error[200];
 	unsigned long first_error_line;
+	unsigned long line; /* replaying a tree: the node's line */
 };
 
 /* ---- small tree API ---- */
@@ -176,7 +177,7 @@ static unsigned long
 cur_line(struct builder *b)
 {
 	return b->ctxt && b->ctxt->input ? (unsigned long)b->ctxt->input->line
-					 : 0;
+					 : b->line;
 }
 
 static void
@@ -579,11 +580,10 @@ parse_options(void)
 	return o;
 }
 
+/* The builder without a parser (md_xml_parse_node), or before one. */
 static int
-builder_begin(struct builder *b, struct md_xparse *p, const char *first,
-	      size_t n)
+builder_init(struct builder *b, struct md_xparse *p)
 {
-	xmlSAXHandler sax;
 	size_t i;
 
 	memset(b, 0, sizeof(*b));
@@ -599,6 +599,18 @@ builder_begin(struct builder *b, struct md_xparse *p, const char *first,
 		vl_buf_init(&b->text[i], p->max_record);
 	if (!(b->rec_arena = md_arena_new(p->max_record)))
 		return b->rc = vl_err_set(&b->err, VL_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+builder_begin(struct builder *b, struct md_xparse *p, const char *first,
+	      size_t n)
+{
+	xmlSAXHandler sax;
+	int rc;
+
+	if ((rc = builder_init(b, p)) < 0)
+		return rc;
 	init_sax(&sax);
 	b->ctxt = xmlCreatePushParserCtxt(&sax, b, first, (int)n, p->name);
 	if (!b->ctxt)
@@ -689,6 +701,97 @@ md_xml_parse_mem(struct md_xparse *p, const char *buf, size_t len,
 	if (!rc)
 		rc = feed(b, NULL, 0, 1);
 out:
+	rc = builder_end(b, err);
+	free(b);
+	return rc;
+}
+
+/* ---- a tree libxml2 already built ---- */
+
+/* One element given to the handlers as SAX2 would: its namespace
+ * declarations as (prefix, URI) pairs and its attributes as (local name,
+ * prefix, URI, value, end) quintuples. */
+static void
+replay_start(struct builder *b, xmlNodePtr n)
+{
+	const xmlChar *nsv[2 * 32], **ns = nsv, **attrs = NULL;
+	xmlChar **values = NULL;
+	int nns = 0, na = 0, i;
+	xmlAttrPtr a;
+	xmlNsPtr d;
+
+	for (d = n->nsDef; d; d = d->next)
+		nns++;
+	if (nns > 32 && !(ns = malloc((size_t)nns * 2 * sizeof(*ns)))) {
+		fail(b, VL_E_NOMEM, "out of memory");
+		return;
+	}
+	for (i = 0, d = n->nsDef; d; d = d->next, i++) {
+		ns[2 * i] = d->prefix;
+		ns[2 * i + 1] = d->href;
+	}
+	for (a = n->properties; a; a = a->next)
+		na++;
+	if (na && (!(attrs = calloc((size_t)na * 5, sizeof(*attrs))) ||
+		   !(values = calloc((size_t)na, sizeof(*values))))) {
+		fail(b, VL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0, a = n->properties; a; a = a->next, i++) {
+		values[i] = xmlNodeListGetString(n->doc, a->children, 1);
+		if (!values[i] && !(values[i] = xmlStrdup(BAD_CAST ""))) {
+			fail(b, VL_E_NOMEM, "out of memory");
+			goto out;
+		}
+		attrs[5 * i] = a->name;
+		attrs[5 * i + 1] = a->ns ? a->ns->prefix : NULL;
+		attrs[5 * i + 2] = a->ns ? a->ns->href : NULL;
+		attrs[5 * i + 3] = values[i];
+		attrs[5 * i + 4] = values[i] + xmlStrlen(values[i]);
+	}
+	b->line = (unsigned long)xmlGetLineNo(n);
+	on_start(b, n->name, n->ns ? n->ns->prefix : NULL,
+		 n->ns ? n->ns->href : NULL, nns, ns, na, 0, attrs);
+out:
+	for (i = 0; values && i < na; i++)
+		xmlFree(values[i]);
+	free(values);
+	free(attrs);
+	if (ns != nsv)
+		free(ns);
+}
+
+/* Depth is bounded by the tree libxml2 built (its own nesting limit)
+ * and by on_start, which refuses more than MAX_DEPTH. */
+static void
+replay(struct builder *b, xmlNodePtr n)
+{
+	xmlNodePtr c;
+
+	replay_start(b, n);
+	for (c = n->children; c && !b->rc && !b->stopped; c = c->next) {
+		if (c->type == XML_ELEMENT_NODE)
+			replay(b, c);
+		else if ((c->type == XML_TEXT_NODE ||
+			  c->type == XML_CDATA_SECTION_NODE) &&
+			 c->content)
+			on_chars(b, c->content, xmlStrlen(c->content));
+	}
+	if (!b->rc && !b->stopped)
+		on_end(b, n->name, n->ns ? n->ns->prefix : NULL,
+		       n->ns ? n->ns->href : NULL);
+}
+
+int
+md_xml_parse_node(struct md_xparse *p, xmlNodePtr root, struct vl_err *err)
+{
+	struct builder *b;
+	int rc;
+
+	if (!(b = malloc(sizeof(*b))))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if (builder_init(b, p) == 0)
+		replay(b, root);
 	rc = builder_end(b, err);
 	free(b);
 	return rc;

@@ -288,6 +288,14 @@ enum {
 int md_read(struct md_record **out, enum md_format fmt, const char *buf,
 	    size_t len, const char *name, unsigned flags, struct md_diag *d,
 	    struct vl_err *err);
+/* The same from an element libxml2 has already parsed (node: an
+ * xmlNodePtr; fmt MD_FMT_MODS, MD_FMT_OAI_DC or MD_FMT_DCTERMS), e.g. a
+ * record taken out of an OAI-PMH response, without parsing it again.
+ * The tree is only read, and only during the call. */
+struct _xmlNode;
+int md_read_node(struct md_record **out, enum md_format fmt,
+		 struct _xmlNode *node, const char *name, unsigned flags,
+		 struct md_diag *d, struct vl_err *err);
 /* The same from a file (at most MD_MAX_INPUT bytes). */
 int md_read_file(struct md_record **out, enum md_format fmt, const char *path,
 		 unsigned flags, struct md_diag *d, struct vl_err *err);

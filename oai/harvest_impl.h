@@ -89,6 +89,8 @@ struct hv_record {
 	size_t nsets;
 	const char *xml; /* the metadata element, standalone, UTF-8 */
 	size_t len;
+	xmlNodePtr node;    /* the same as a tree (while the callback runs), or
+			       NULL */
 	const char *ns;     /* its namespace URI ("" if none) */
 	const char *origin; /* upstream provenance: an originDescription
 			       element, standalone, or NULL */

@@ -251,15 +251,18 @@ text_into(char *out, size_t n, xmlNodePtr node)
 
 /* n as a standalone document element: every namespace it uses, even one
  * declared on an ancestor (xsi on the OAI-PMH root, typically), is
- * declared on the copy (xmlDocCopyNode reconciles them). */
+ * declared on the copy (xmlDocCopyNode reconciles them).  The copy is
+ * kept in *copy (the caller frees it), so the record can be read from it
+ * without parsing the text again. */
 static int
-serialize(xmlNodePtr n, struct vl_buf *out)
+serialize(xmlNodePtr n, struct vl_buf *out, xmlDocPtr *copy)
 {
 	xmlDocPtr d = xmlNewDoc(BAD_CAST "1.0");
 	xmlBufferPtr b = NULL;
 	xmlNodePtr c;
 	int rc = VL_E_NOMEM;
 
+	*copy = NULL;
 	vl_buf_reset(out);
 	if (!d || !(c = xmlDocCopyNode(n, d, 1)))
 		goto out;
@@ -273,7 +276,10 @@ serialize(xmlNodePtr n, struct vl_buf *out)
 	rc = vl_buf_add(out, xmlBufferContent(b), (size_t)xmlBufferLength(b));
 out:
 	xmlBufferFree(b);
-	xmlFreeDoc(d);
+	if (rc == 0)
+		*copy = d;
+	else
+		xmlFreeDoc(d);
 	return rc;
 }
 
@@ -317,6 +323,7 @@ static int
 record(struct pctx *p, xmlNodePtr n, struct vl_err *err)
 {
 	struct hv_record rec = { 0 };
+	xmlDocPtr copy = NULL, origin;
 	xmlNodePtr h = NULL, m = NULL, c, inner;
 	char *id = NULL, *ds = NULL, *sets[MAX_SETS];
 	xmlChar *status = NULL;
@@ -332,9 +339,11 @@ record(struct pctx *p, xmlNodePtr n, struct vl_err *err)
 			inner = first_elem(c);
 			if (is_prov(inner, "provenance") &&
 			    origin_ok(first_elem(inner), 0) &&
-			    serialize(first_elem(inner), &p->origin) == 0) {
+			    serialize(first_elem(inner), &p->origin, &origin) ==
+				    0) {
 				rec.origin = p->origin.buf;
 				rec.origin_len = p->origin.len;
+				xmlFreeDoc(origin);
 			}
 		}
 	}
@@ -370,12 +379,14 @@ record(struct pctx *p, xmlNodePtr n, struct vl_err *err)
 		} else if (next_elem(inner)) {
 			rec.problem = "metadata holding more than one element "
 				      "(section 2.5)";
-		} else if ((rc = serialize(inner, &p->xml)) == VL_E_INVAL) {
+		} else if ((rc = serialize(inner, &p->xml, &copy)) ==
+			   VL_E_INVAL) {
 			rec.problem = "metadata larger than 16 MiB";
 			rc = 0;
 		} else if (rc == 0) {
 			rec.xml = p->xml.buf;
 			rec.len = p->xml.len;
+			rec.node = xmlDocGetRootElement(copy);
 			if (inner->ns && inner->ns->href)
 				rec.ns = (const char *)inner->ns->href;
 		}
@@ -392,6 +403,7 @@ out:
 	for (i = 0; i < nsets; i++)
 		free(sets[i]);
 	xmlFree(status);
+	xmlFreeDoc(copy);
 	return rc;
 }
 

@@ -516,7 +516,12 @@ read_record(struct md_record **out, const struct hv_record *rec,
 				  "oai_dc nor MODS",
 				  *rec->ns ? rec->ns : "(none)");
 	md_diag_init(&dg);
-	rc = md_read(out, f, rec->xml, rec->len, rec->identifier, 0, &dg, err);
+	/* The tree the response parser built, when there is one: the
+	 * text is not parsed a second time. */
+	rc = rec->node ? md_read_node(out, f, rec->node, rec->identifier, 0,
+				      &dg, err)
+		       : md_read(out, f, rec->xml, rec->len, rec->identifier, 0,
+				 &dg, err);
 	/* The content rules ingest applies (a title, dates, languages),
 	 * checked here so the refusal names the record. */
 	if (rc == 0)

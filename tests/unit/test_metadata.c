@@ -7,6 +7,8 @@
  */
 #include "testkit.h"
 
+#include <libxml/parser.h>
+
 #include "../../metadata/metadata.h"
 
 #define FIXTURES "tests/fixtures/metadata/"
@@ -1116,6 +1118,80 @@ test_md_format_detect(void **state)
 	assert_string_equal(md_format_name(MD_FMT_OAI_DC), "oai_dc");
 }
 
+/* md_read_node gives the record md_read gives from the same XML as
+ * text: from a whole document, and from an element whose namespaces are
+ * declared on an ancestor (a record in an OAI-PMH response). */
+static void
+assert_same_record(const struct md_record *a, const struct md_record *b)
+{
+	char *ja = write_str(a, MD_FMT_JSON), *jb = write_str(b, MD_FMT_JSON);
+
+	assert_string_equal(ja, jb);
+	free(ja);
+	free(jb);
+}
+
+static void
+test_md_read_node_is_md_read(void **state)
+{
+	static const struct {
+		const char *file;
+		enum md_format fmt;
+	} fx[] = { { "multilingual-mods.xml", MD_FMT_MODS },
+		   { "multilingual-dc.xml", MD_FMT_OAI_DC } };
+	static const char nested[] =
+		"<wrap xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/"
+		"oai_dc/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+		"<oai_dc:dc><dc:title xml:lang=\"en\">Salt &amp; sea</dc:title>"
+		"<dc:subject><![CDATA[tides < 2 m]]></dc:subject>"
+		"<dc:date>1901</dc:date></oai_dc:dc></wrap>";
+	static const char alone[] =
+		"<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/"
+		"oai_dc/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+		"<dc:title xml:lang=\"en\">Salt &amp; sea</dc:title>"
+		"<dc:subject><![CDATA[tides < 2 m]]></dc:subject>"
+		"<dc:date>1901</dc:date></oai_dc:dc>";
+	struct md_record *a, *b;
+	struct vl_err err = { 0 };
+	char path[256];
+	xmlDocPtr doc;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+		a = read_fixture(fx[i].file, fx[i].fmt);
+		snprintf(path, sizeof(path), FIXTURES "%s", fx[i].file);
+		assert_non_null(doc = xmlReadFile(path, NULL, XML_PARSE_NONET));
+		assert_int_equal(md_read_node(&b, fx[i].fmt,
+					      xmlDocGetRootElement(doc),
+					      fx[i].file, 0, NULL, &err),
+				 0);
+		assert_same_record(a, b);
+		md_record_free(a);
+		md_record_free(b);
+		xmlFreeDoc(doc);
+	}
+	assert_int_equal(md_read(&a, MD_FMT_OAI_DC, alone, strlen(alone),
+				 "alone", 0, NULL, &err),
+			 0);
+	assert_non_null(doc = xmlReadMemory(nested, (int)strlen(nested), NULL,
+					    NULL, XML_PARSE_NONET));
+	assert_int_equal(
+		md_read_node(&b, MD_FMT_OAI_DC,
+			     xmlFirstElementChild(xmlDocGetRootElement(doc)),
+			     "nested", 0, NULL, &err),
+		0);
+	assert_same_record(a, b);
+	assert_string_equal(md_record_title(b), "Salt & sea");
+	md_record_free(a);
+	md_record_free(b);
+	/* Only XML record formats are read from a tree. */
+	assert_int_equal(md_read_node(&b, MD_FMT_CSV, xmlDocGetRootElement(doc),
+				      "nested", 0, NULL, &err),
+			 VL_E_INVAL);
+	xmlFreeDoc(doc);
+}
+
 int
 main(void)
 {
@@ -1146,6 +1222,7 @@ main(void)
 		cmocka_unit_test(test_md_mods_place_survives_growth),
 		cmocka_unit_test(test_md_mods_output_stays_valid),
 		cmocka_unit_test(test_md_format_detect),
+		cmocka_unit_test(test_md_read_node_is_md_read),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
