@@ -14,6 +14,38 @@
 
 #include "../../oai/harvest_impl.h"
 
+/* The record read from the tree the parser built must be the record
+ * read from its text (md_read_node against md_read). */
+static void
+same_record(const struct hv_record *r)
+{
+	struct md_record *a = NULL, *b = NULL;
+	struct vl_err e1 = { 0 }, e2 = { 0 };
+	enum md_format f;
+	char *ja = NULL, *jb = NULL;
+	int r1, r2;
+
+	if (!strcmp(r->ns, "http://www.openarchives.org/OAI/2.0/oai_dc/"))
+		f = MD_FMT_OAI_DC;
+	else if (!strcmp(r->ns, "http://www.loc.gov/mods/v3"))
+		f = MD_FMT_MODS;
+	else
+		return;
+	r1 = md_read(&a, f, r->xml, r->len, "text", 0, NULL, &e1);
+	r2 = md_read_node(&b, f, r->node, "tree", 0, NULL, &e2);
+	if ((r1 == 0) != (r2 == 0))
+		abort();
+	if (r1 == 0 &&
+	    (md_write(&ja, NULL, a, MD_FMT_JSON, 0, NULL, &e1) != 0 ||
+	     md_write(&jb, NULL, b, MD_FMT_JSON, 0, NULL, &e2) != 0 ||
+	     strcmp(ja, jb)))
+		abort();
+	free(ja);
+	free(jb);
+	md_record_free(a);
+	md_record_free(b);
+}
+
 static int
 on_record(void *ctx, const struct hv_record *r, struct vl_err *err)
 {
@@ -28,6 +60,8 @@ on_record(void *ctx, const struct hv_record *r, struct vl_err *err)
 		abort();
 	if (!r->problem && !r->deleted && (!r->xml || !r->len))
 		abort();
+	if (!r->problem && !r->deleted && r->node)
+		same_record(r);
 	oai_harvest_object_id(id, "fuzz", r->identifier, 0);
 	if (ing_id_check(id, NULL) < 0)
 		abort();
