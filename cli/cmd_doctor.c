@@ -17,7 +17,9 @@ static const char doctor_help[] =
 	"  - objects in the catalog but missing from storage;\n"
 	"  - objects in storage the catalog does not know (an ingest that\n"
 	"    was interrupted after storing, before its catalog commit);\n"
-	"  - storage still held by deleted objects.\n"
+	"  - storage still held by deleted objects;\n"
+	"  - objects kept in the catalog alone (no bag, like harvested\n"
+	"    records) whose current metadata version is not there.\n"
 	"\n"
 	"Options:\n"
 	"  --repair   fix what is safe to fix: remove unknown stored objects\n"
@@ -93,16 +95,17 @@ run_doctor(struct cli *cli, const struct cli_cmd *cmd, int argc, char **argv)
 	remaining = rep.problems - rep.repaired;
 	if (cli->json) {
 		cli_json_out(json_pack(
-			"{s:b, s:I, s:I, s:i, s:i, s:o}", "ok", remaining == 0,
-			"objects", (json_int_t)rep.objects, "events",
+			"{s:b, s:I, s:I, s:I, s:i, s:i, s:o}", "ok",
+			remaining == 0, "objects", (json_int_t)rep.objects,
+			"catalog_only", (json_int_t)rep.catalog_only, "events",
 			(json_int_t)rep.events, "problems", rep.problems,
 			"repaired", rep.repaired, "findings", o.findings));
 	} else if (!cli->quiet) {
-		printf("%lld objects and %lld events checked: %d problem%s, "
-		       "%d repaired\n",
-		       (long long)rep.objects, (long long)rep.events,
-		       rep.problems, rep.problems == 1 ? "" : "s",
-		       rep.repaired);
+		printf("%lld stored objects, %lld kept in the catalog alone "
+		       "and %lld events checked: %d problem%s, %d repaired\n",
+		       (long long)rep.objects, (long long)rep.catalog_only,
+		       (long long)rep.events, rep.problems,
+		       rep.problems == 1 ? "" : "s", rep.repaired);
 	}
 	return remaining ? CLI_PROBLEM : CLI_OK;
 }

@@ -8,7 +8,9 @@
  *    it was never reported as ingested, so it is removed;
  *  - storage left behind by a deleted object is removed.
  * An active object missing from storage is reported, never "fixed": only
- * a replica can restore it (`vellum audit --repair-from`).
+ * a replica can restore it (`vellum audit --repair-from`).  An object kept
+ * in the catalog alone (no storage key: a harvested record) must hold its
+ * current metadata version there, since that is all it is.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -186,6 +188,37 @@ storage_side(struct doc *d)
 	return rc;
 }
 
+/* Objects with no bag: counted, and each must hold its current
+ * metadata version. */
+static int
+catalog_only(struct doc *d)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = repo_prepare(d->r, &st,
+			       "SELECT o.id, o.md_version, EXISTS(SELECT 1"
+			       " FROM metadata m WHERE m.object_id = o.id AND"
+			       " m.version = o.md_version) FROM objects o"
+			       " WHERE o.storage_key IS NULL AND o.status ="
+			       " 'active' ORDER BY o.id",
+			       d->err)) < 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->rep->catalog_only++;
+		if (!sqlite3_column_int(st, 2))
+			say(d, ING_DOCTOR_CATALOG, 0,
+			    "object '%s' is kept in the catalog alone, but its "
+			    "metadata version %lld is not there: nothing "
+			    "describes it",
+			    (const char *)sqlite3_column_text(st, 0),
+			    (long long)sqlite3_column_int64(st, 1));
+	}
+	rc = rc == SQLITE_DONE ? 0 : repo_db_err(d->r->db, d->err, "catalog");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int
 ing_doctor(struct repo *r, const struct ing_doctor_opts *o,
 	   struct ing_doctor_report *rep, struct vl_err *err)
@@ -198,7 +231,8 @@ ing_doctor(struct repo *r, const struct ing_doctor_opts *o,
 	if (rc < 0)
 		return rc;
 	if ((rc = integrity(&d)) < 0 || (rc = chain(&d)) < 0 ||
-	    (rc = catalog_side(&d)) < 0 || (rc = storage_side(&d)) < 0)
+	    (rc = catalog_side(&d)) < 0 || (rc = catalog_only(&d)) < 0 ||
+	    (rc = storage_side(&d)) < 0)
 		return rc;
 	return 0;
 }

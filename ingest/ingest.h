@@ -647,6 +647,7 @@ struct ing_doctor_opts {
 
 struct ing_doctor_report {
 	int64_t objects, events;
+	int64_t catalog_only; /* active objects with no bag, also checked */
 	int problems, repaired;
 };
 

@@ -32,6 +32,18 @@ check "orphan removed by --repair" test ! -e repo/storage/objects/ab/cd/orphan
 expect_json "json: missing not repaired" '[.findings[] | select(.kind == "missing")][0].repaired' false
 
 sqlite3 repo/catalog.db "DELETE FROM objects WHERE id = 'gone'"
+# Objects kept in the catalog alone (no bag, like harvested records):
+# counted, and each must hold its current metadata version.
+"$VELLUM" -q -r repo oai synth 2 || not_ok "oai synth"
+run -r repo doctor
+expect_rc "catalog-only objects are fine" 0
+expect_out "and counted" ', 2 kept in the catalog alone and'
+cid=$(sqlite3 repo/catalog.db "SELECT id FROM objects WHERE storage_key IS NULL ORDER BY id LIMIT 1")
+sqlite3 repo/catalog.db "DELETE FROM metadata WHERE object_id = '$cid'"
+run -r repo doctor
+expect_rc "one whose description is gone is a problem" 1
+expect_out "it is named" "object '$cid' is kept in the catalog alone, but its metadata version 1 is not there"
+sqlite3 repo/catalog.db "DELETE FROM objects WHERE storage_key IS NULL"
 # An event row forged behind vellum's back breaks the chain.
 sqlite3 repo/catalog.db "INSERT INTO events(uuid, type, datetime, outcome, agent, prev_hash, hash) VALUES('u1', 'ing', '2024-01-01T00:00:00Z', 'success', 'me', 'x', 'y')"
 run -r repo doctor
