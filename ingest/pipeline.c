@@ -1879,6 +1879,57 @@ update_rows(struct job *j)
 	return rc;
 }
 
+/* Where an object came from does not change with its description: a
+ * new version that brings no provenance form of its own (a curator's
+ * edit of a harvested record) keeps the current version's, in the
+ * catalog and, for a stored bag, as its tag file. */
+static int
+keep_provenance(struct job *j)
+{
+	sqlite3_stmt *st;
+	const char *xml;
+	char *copy = NULL;
+	size_t i, len = 0;
+	int rc;
+
+	for (i = 0; i < j->desc.n; i++)
+		if (!strcmp(j->desc.forms[i].format, "provenance"))
+			return 0;
+	if ((rc = repo_prepare(j->r, &st,
+			       "SELECT m.xml FROM metadata m JOIN objects o ON"
+			       " o.id = m.object_id AND m.version ="
+			       " o.md_version WHERE o.id = ?1 AND m.format ="
+			       " 'provenance'",
+			       j->err)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW &&
+	    (xml = (const char *)sqlite3_column_text(st, 0))) {
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		rc = (copy = strndup(xml, len))
+			     ? 0
+			     : vl_err_set(j->err, VL_E_NOMEM, "out of memory");
+	} else {
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE
+			     ? 0
+			     : repo_db_err(j->r->db, j->err, "catalog");
+	}
+	sqlite3_finalize(st);
+	if (rc < 0 || !copy)
+		return rc;
+	if (j->bag &&
+	    (rc = bag_add_tag_file(j->bag, "metadata/provenance.xml", copy, len,
+				   BAG_NO_SYNC | BAG_LATER_TAG_MANIFESTS,
+				   j->err)) < 0) {
+		free(copy);
+		return rc;
+	}
+	return ing_description_add(&j->desc, "provenance",
+				   "metadata/provenance.xml", copy, len,
+				   j->err);
+}
+
 int
 ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 	   struct ing_result *res, struct vl_err *err)
@@ -1911,7 +1962,7 @@ ing_update(struct repo *r, const char *id, const struct ing_opts *o,
 			goto out;
 		j.bag = repo_stage_dir(j.stage);
 	}
-	if ((rc = describe(&j)) < 0)
+	if ((rc = describe(&j)) < 0 || (rc = keep_provenance(&j)) < 0)
 		goto out;
 	if (o->dry_run) {
 		snprintf(res->title, sizeof(res->title), "%s", j.desc.title);

@@ -220,6 +220,18 @@ run -r hub harvest add sets "$URL" --set coll-1 --prefix mods --collection hub:s
 run -r hub harvest run sets --json
 expect_json "added again, it finds its objects" '.sources[0].added' 0
 
+# ---- a curator's own edit keeps where the record came from ----
+cat >edit.xml <<'EOF'
+<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Edited at the hub</dc:title></oai_dc:dc>
+EOF
+run -r hub update --metadata edit.xml src-item-2
+expect_rc "a harvested record is updated here" 0
+"$VELLUM" -r hub oai request 'verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:hub.example.org:src-item-2' >ed.xml 2>/dev/null
+check "served with the new title" grep -q 'Edited at the hub' ed.xml
+check "and still with its provenance" \
+	test "$(xp 'string(//*[local-name()="originDescription"]/*[local-name()="identifier"])' ed.xml)" = oai:src.example.org:item-2
+check "valid" valid ed.xml
+
 # ---- the lock ----
 python3 -c '
 import fcntl, sys, time

@@ -462,7 +462,9 @@ test_update_of_a_catalog_only_object(void **state)
 			     " 'Old', 1);"
 			     "INSERT INTO metadata(object_id, version, format,"
 			     " xml, created) VALUES('cat-1', 1, 'oai_dc',"
-			     " '<dc/>', '2024-01-01T00:00:00Z')",
+			     " '<dc/>', '2024-01-01T00:00:00Z'), ('cat-1', 1,"
+			     " 'provenance', '<provenance/>',"
+			     " '2024-01-01T00:00:00Z')",
 			     NULL, NULL, NULL),
 		SQLITE_OK);
 	o.source = "a test";
@@ -472,8 +474,14 @@ test_update_of_a_catalog_only_object(void **state)
 				     " title = 'A new title' AND storage_key"
 				     " IS NULL"),
 			 2);
+	/* The new description, and the provenance kept from version 1. */
 	assert_int_equal(count(f->r, "SELECT count(*) FROM metadata WHERE"
 				     " object_id = 'cat-1' AND version = 2"),
+			 2);
+	assert_int_equal(count(f->r, "SELECT count(*) FROM metadata WHERE"
+				     " object_id = 'cat-1' AND version = 2"
+				     " AND format = 'provenance' AND xml ="
+				     " '<provenance/>'"),
 			 1);
 	assert_int_equal(count(f->r, "SELECT count(*) FROM events WHERE"
 				     " object_id = 'cat-1' AND type = 'mem'"),
