@@ -419,6 +419,21 @@ read_csv(struct stream *s, FILE *in, const char *name, size_t *count,
 	return rc < 0 ? rc : 0;
 }
 
+/* The stream of a single record (md_read, md_read_node). */
+static int
+single_stream(struct stream *s, enum md_format fmt, const char *name,
+	      unsigned flags, struct md_diag *d, struct vl_err *err)
+{
+	if (!(s->c.rec = md_record_new()))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	s->c.d = d;
+	s->c.name = name;
+	s->c.flags = flags;
+	s->fmt = fmt;
+	s->single = 1;
+	return 0;
+}
+
 /* The XML parse of a single record (md_read, md_read_node). */
 static void
 xml_single(struct md_xparse *p, struct stream *s, enum md_format fmt,
@@ -466,13 +481,8 @@ md_read(struct md_record **out, enum md_format fmt, const char *buf, size_t len,
 	if (fmt == MD_FMT_JSON)
 		return vl_err_set(err, VL_E_INVAL,
 				  "JSON is an output format only");
-	if (!(s.c.rec = md_record_new()))
-		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	s.c.d = d;
-	s.c.name = name;
-	s.c.flags = flags;
-	s.fmt = fmt;
-	s.single = 1;
+	if ((rc = single_stream(&s, fmt, name, flags, d, err)) < 0)
+		return rc;
 	if (fmt == MD_FMT_CSV) {
 		FILE *f = fmemopen((void *)buf, len, "r");
 
@@ -517,13 +527,8 @@ md_read_node(struct md_record **out, enum md_format fmt, struct _xmlNode *node,
 				  "'%s': a tree is read as MODS or Dublin Core "
 				  "only",
 				  name);
-	if (!(s.c.rec = md_record_new()))
-		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	s.c.d = d;
-	s.c.name = name;
-	s.c.flags = flags;
-	s.fmt = fmt;
-	s.single = 1;
+	if ((rc = single_stream(&s, fmt, name, flags, d, err)) < 0)
+		return rc;
 	xml_single(&p, &s, fmt, name);
 	if ((rc = md_xml_parse_node(&p, node, err)) == 0)
 		rc = one_record(&p, fmt, name, err);
