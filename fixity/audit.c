@@ -100,7 +100,7 @@ fix_stop_name(enum fix_stop s)
 unsigned
 fix_audit_shard_of(const char *id, unsigned n)
 {
-	return n ? (unsigned)(audit_fnv1a(id) % n) + 1 : 1;
+	return n ? (unsigned)(vl_hash_str(id) % n) + 1 : 1;
 }
 
 static void

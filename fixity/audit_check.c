@@ -89,16 +89,6 @@ audit_obj_free(struct aobj *o)
 	free(o);
 }
 
-uint64_t
-audit_fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static int
 rehash(struct aobj *o)
 {
@@ -108,7 +98,7 @@ rehash(struct aobj *o)
 	if (!s)
 		return -1;
 	for (i = 0; i < o->nfiles; i++) {
-		k = audit_fnv1a(o->files[i].path) & (n - 1);
+		k = vl_hash_str(o->files[i].path) & (n - 1);
 		while (s[k])
 			k = (k + 1) & (n - 1);
 		s[k] = i + 1;
@@ -127,7 +117,7 @@ file_get(struct aobj *o, const char *path)
 	size_t k;
 
 	if (o->nslots) {
-		k = audit_fnv1a(path) & (o->nslots - 1);
+		k = vl_hash_str(path) & (o->nslots - 1);
 		for (; o->slots[k]; k = (k + 1) & (o->nslots - 1))
 			if (!strcmp(o->files[o->slots[k] - 1].path, path))
 				return &o->files[o->slots[k] - 1];
@@ -153,7 +143,7 @@ file_get(struct aobj *o, const char *path)
 		if (rehash(o) < 0)
 			return NULL;
 	} else {
-		k = audit_fnv1a(path) & (o->nslots - 1);
+		k = vl_hash_str(path) & (o->nslots - 1);
 		while (o->slots[k])
 			k = (k + 1) & (o->nslots - 1);
 		o->slots[k] = o->nfiles;

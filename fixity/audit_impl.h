@@ -90,8 +90,6 @@ struct aobj {
 };
 
 /* audit_check.c */
-/* FNV-1a 64 of a string: the path index and --shard. */
-uint64_t audit_fnv1a(const char *s);
 struct aobj *audit_obj_new(const char *id, const char *key,
 			   const char *datestamp);
 void audit_obj_free(struct aobj *o);

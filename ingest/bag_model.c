@@ -26,18 +26,6 @@
 
 /* ---- the path table ---- */
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h ? h : 1;
-}
-
 static struct bag_slot *
 table_slot(const struct bag_table *t, const char *key, uint64_t h)
 {
@@ -77,7 +65,7 @@ table_get(const struct bag_table *t, const char *key)
 
 	if (!t->cap)
 		return NULL;
-	s = table_slot(t, key, hash_str(key));
+	s = table_slot(t, key, vl_hash_str(key));
 	return s->key ? s->val : NULL;
 }
 
@@ -86,7 +74,7 @@ table_get(const struct bag_table *t, const char *key)
 static int
 table_put(struct bag_table *t, char *key, void *val)
 {
-	uint64_t h = hash_str(key);
+	uint64_t h = vl_hash_str(key);
 	struct bag_slot *s;
 
 	if ((t->n + 1) * 2 > t->cap && table_grow(t) < 0)

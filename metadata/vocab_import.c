@@ -272,19 +272,6 @@ run_reset(struct imp *im)
 	im->nrl = 0;
 }
 
-static uint64_t
-hash_str(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Adds s to the set of subjects seen; 1 if it was there, <0 on error. */
 static int
 seen_add(struct imp *im, const char *s, size_t n)
@@ -302,7 +289,7 @@ seen_add(struct imp *im, const char *s, size_t n)
 
 			if (!e)
 				continue;
-			for (i = hash_str(e, strlen(e)) & (na - 1); t[i];
+			for (i = vl_hash(e, strlen(e)) & (na - 1); t[i];
 			     i = (i + 1) & (na - 1))
 				;
 			t[i] = e;
@@ -312,7 +299,7 @@ seen_add(struct imp *im, const char *s, size_t n)
 		im->aseen = na;
 	}
 	mask = im->aseen - 1;
-	for (i = hash_str(s, n) & mask; im->seen[i]; i = (i + 1) & mask)
+	for (i = vl_hash(s, n) & mask; im->seen[i]; i = (i + 1) & mask)
 		if (strlen(im->seen[i]) == n && !memcmp(im->seen[i], s, n))
 			return 1;
 	if (!(im->seen[i] = strndup(s, n)))

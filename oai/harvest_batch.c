@@ -262,18 +262,6 @@ hv_batch_full(const struct hv_batch *b)
 	return b->held.n >= b->o.max;
 }
 
-/* FNV-1a: every record asks whether its identifier and id are held, in
- * two batches of up to --batch items each. */
-static uint64_t
-str_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static void
 index_put(uint32_t *slots, size_t mask, uint64_t h, size_t i)
 {
@@ -314,8 +302,8 @@ items_have(const struct items *it, const char *id, uint64_t hid,
 int
 hv_batch_has(const struct hv_batch *b, const char *id, const char *identifier)
 {
-	uint64_t hid = id ? str_hash(id) : 0;
-	uint64_t hident = identifier ? str_hash(identifier) : 0;
+	uint64_t hid = id ? vl_hash_str(id) : 0;
+	uint64_t hident = identifier ? vl_hash_str(identifier) : 0;
 
 	/* `stored` only changes while no batch is in flight, and the
 	 * thread only reads it: looking at it here is safe. */
@@ -343,8 +331,8 @@ hv_batch_add(struct hv_batch *b, const char *id, const char *identifier,
 	b->held.n++;
 	if (!it->identifier || !it->datestamp)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	it->id_hash = str_hash(it->id);
-	it->identifier_hash = str_hash(identifier);
+	it->id_hash = vl_hash_str(it->id);
+	it->identifier_hash = vl_hash_str(identifier);
 	index_put(b->held.by_id, b->held.mask, it->id_hash, b->held.n - 1);
 	index_put(b->held.by_identifier, b->held.mask, it->identifier_hash,
 		  b->held.n - 1);

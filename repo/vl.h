@@ -76,6 +76,13 @@ int vl_buf_vaddf(struct vl_buf *b, const char *fmt, va_list ap);
 /* Hands the string to the caller (free() it) and resets b. */
 char *vl_buf_detach(struct vl_buf *b, size_t *len);
 
+/* FNV-1a over len bytes (vl_hash) or a string (vl_hash_str), for hash
+ * tables and audit shards.  The offset basis is the one Vellum has
+ * always used (1469598103934665603): `vellum audit --shard` depends on
+ * these values, so they never change. */
+uint64_t vl_hash(const void *data, size_t len);
+uint64_t vl_hash_str(const char *s);
+
 /* Logging to stderr.  The level is configuration: set once at start. */
 enum vl_log_level {
 	VL_LOG_QUIET = 0,

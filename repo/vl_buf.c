@@ -135,3 +135,29 @@ vl_buf_detach(struct vl_buf *b, size_t *len)
 	vl_buf_init(b, b->max);
 	return s;
 }
+
+/* ---- hashing ---- */
+
+#define VL_HASH_BASIS 1469598103934665603ULL
+#define VL_HASH_PRIME 1099511628211ULL
+
+uint64_t
+vl_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = VL_HASH_BASIS;
+
+	while (len--)
+		h = (h ^ *p++) * VL_HASH_PRIME;
+	return h;
+}
+
+uint64_t
+vl_hash_str(const char *s)
+{
+	uint64_t h = VL_HASH_BASIS;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * VL_HASH_PRIME;
+	return h;
+}

@@ -28,6 +28,18 @@ test_vl_buf_grows_and_caps(void **state)
 	vl_buf_release(&b);
 }
 
+/* The values are fixed: `vellum audit --shard` splits by them, and
+ * scripts on other machines must agree. */
+static void
+test_vl_hash_values_are_fixed(void **state)
+{
+	(void)state;
+	assert_true(vl_hash_str("") == 1469598103934665603ULL);
+	assert_true(vl_hash_str("ob-1") == 2350607485238133812ULL);
+	assert_true(vl_hash("ob-1", 4) == vl_hash_str("ob-1"));
+	assert_true(vl_hash("ob-1x", 4) == vl_hash_str("ob-1"));
+}
+
 static void
 test_vl_buf_detach_hands_over(void **state)
 {
@@ -382,6 +394,7 @@ main(void)
 			test_vl_dl_table_loads_and_names_what_is_missing),
 		cmocka_unit_test(test_vl_dl_load_once),
 		cmocka_unit_test(test_vl_buf_detach_hands_over),
+		cmocka_unit_test(test_vl_hash_values_are_fixed),
 		cmocka_unit_test(test_vl_path_check_rejects_escapes),
 		cmocka_unit_test(test_vl_path_join_names_the_path),
 		cmocka_unit_test(test_vl_time_round_trip),
