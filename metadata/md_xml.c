@@ -714,7 +714,7 @@ out:
 static void
 replay_start(struct builder *b, xmlNodePtr n)
 {
-	const xmlChar *nsv[2 * 32], **ns = nsv, **attrs = NULL;
+	const xmlChar **ns = NULL, **attrs = NULL;
 	xmlChar **values = NULL;
 	int nns = 0, na = 0, i;
 	xmlAttrPtr a;
@@ -722,20 +722,17 @@ replay_start(struct builder *b, xmlNodePtr n)
 
 	for (d = n->nsDef; d; d = d->next)
 		nns++;
-	if (nns > 32 && !(ns = malloc((size_t)nns * 2 * sizeof(*ns)))) {
+	for (a = n->properties; a; a = a->next)
+		na++;
+	if ((nns && !(ns = calloc((size_t)nns * 2, sizeof(*ns)))) ||
+	    (na && (!(attrs = calloc((size_t)na * 5, sizeof(*attrs))) ||
+		    !(values = calloc((size_t)na, sizeof(*values)))))) {
 		fail(b, VL_E_NOMEM, "out of memory");
-		return;
+		goto out;
 	}
 	for (i = 0, d = n->nsDef; d; d = d->next, i++) {
 		ns[2 * i] = d->prefix;
 		ns[2 * i + 1] = d->href;
-	}
-	for (a = n->properties; a; a = a->next)
-		na++;
-	if (na && (!(attrs = calloc((size_t)na * 5, sizeof(*attrs))) ||
-		   !(values = calloc((size_t)na, sizeof(*values))))) {
-		fail(b, VL_E_NOMEM, "out of memory");
-		goto out;
 	}
 	for (i = 0, a = n->properties; a; a = a->next, i++) {
 		values[i] = xmlNodeListGetString(n->doc, a->children, 1);
@@ -757,8 +754,7 @@ out:
 		xmlFree(values[i]);
 	free(values);
 	free(attrs);
-	if (ns != nsv)
-		free(ns);
+	free(ns);
 }
 
 /* Depth is bounded by the tree libxml2 built (its own nesting limit)

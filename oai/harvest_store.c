@@ -685,13 +685,11 @@ static int
 delete_mapped(struct hv_store *s, const char *identifier, const char *datestamp,
 	      const struct mapping *m, const char *reason, struct vl_err *err)
 {
-	int rc = quiet(s, err);
+	int rc;
 
-	if (rc == 0)
-		rc = ing_delete(s->r, m->object_id, reason, 0, err);
-	else
+	if ((rc = quiet(s, err)) < 0)
 		return rc;
-
+	rc = ing_delete(s->r, m->object_id, reason, 0, err);
 	if (rc == VL_E_NOTFOUND) /* already a tombstone here */
 		vl_err_clear(err);
 	else if (rc < 0)
