@@ -26,25 +26,6 @@
 
 #include "export_impl.h"
 
-/* Catalog format -> tag file, as ingest names them. */
-static const char *const tag_files[][2] = {
-	{ "mods", "metadata/mods.xml" },
-	{ "oai_dc", "metadata/dc.xml" },
-	{ "source", "metadata/source.xml" },
-	{ "provenance", "metadata/provenance.xml" },
-};
-
-static const char *
-tag_file_of(const char *format)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(tag_files) / sizeof(tag_files[0]); i++)
-		if (!strcmp(format, tag_files[i][0]))
-			return tag_files[i][1];
-	return NULL;
-}
-
 void
 ing_mem_bag_release(struct ing_mem_bag *b)
 {
@@ -117,7 +98,7 @@ add_forms(struct ing_mem_bag *b, struct repo *r, const char *id,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*version = sqlite3_column_int64(st, 0);
 		format = (const char *)sqlite3_column_text(st, 1);
-		if (!format || !(path = tag_file_of(format)))
+		if (!format || !(path = ing_form_tag_file(format)))
 			continue;
 		xml = sqlite3_column_blob(st, 2);
 		len = (size_t)sqlite3_column_bytes(st, 2);

@@ -72,10 +72,29 @@ read_from_bag(struct md_record **rec, const char *bag, struct md_diag *dg,
 			  "or metadata/dc.xml)");
 }
 
+/* Catalog form -> bag tag file. */
+static const char *const tag_files[][2] = {
+	{ "mods", "metadata/mods.xml" },
+	{ "oai_dc", "metadata/dc.xml" },
+	{ "source", "metadata/source.xml" },
+	{ "provenance", "metadata/provenance.xml" },
+};
+
+const char *
+ing_form_tag_file(const char *format)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tag_files) / sizeof(tag_files[0]); i++)
+		if (!strcmp(format, tag_files[i][0]))
+			return tag_files[i][1];
+	return NULL;
+}
+
 static int
 render(struct ing_description *d, const struct md_record *rec,
-       enum md_format fmt, const char *tag_file, struct md_schemas *schemas,
-       struct md_diag *dg, struct vl_err *err)
+       enum md_format fmt, struct md_schemas *schemas, struct md_diag *dg,
+       struct vl_err *err)
 {
 	struct md_diag check;
 	char *out = NULL;
@@ -98,8 +117,9 @@ render(struct ing_description *d, const struct md_record *rec,
 			return rc;
 		}
 	}
-	return ing_description_add(d, md_format_name(fmt), tag_file, out, len,
-				   err);
+	return ing_description_add(d, md_format_name(fmt),
+				   ing_form_tag_file(md_format_name(fmt)), out,
+				   len, err);
 }
 
 int
@@ -149,17 +169,16 @@ ing_describe(void *ctx, const char *id, const char *bag,
 	if (ds->reconcile &&
 	    (rc = ds->reconcile(ds->reconcile_ctx, rec, d, err)) < 0)
 		goto out;
-	if ((rc = render(d, rec, MD_FMT_MODS, "metadata/mods.xml", ds->schemas,
-			 &lost, err)) < 0 ||
+	if ((rc = render(d, rec, MD_FMT_MODS, ds->schemas, &lost, err)) < 0 ||
 	    /* Simple and qualified DC drop what MODS keeps (authorities,
 	     * roles, parts) by design; MODS is the complete form, so only
 	     * its losses are worth a warning. */
-	    (rc = render(d, rec, MD_FMT_OAI_DC, "metadata/dc.xml", ds->schemas,
-			 NULL, err)) < 0 ||
-	    (rc = render(d, rec, MD_FMT_DCTERMS, NULL, ds->schemas, NULL,
-			 err)) < 0)
+	    (rc = render(d, rec, MD_FMT_OAI_DC, ds->schemas, NULL, err)) < 0 ||
+	    (rc = render(d, rec, MD_FMT_DCTERMS, ds->schemas, NULL, err)) < 0)
 		goto out;
 	diag_to_warnings(d, &lost, "MODS");
+	/* The file given (DC, MODS, a CSV row) stays in the catalog: the
+	 * bag holds it as mods.xml and dc.xml. */
 	if (src.len) {
 		char *copy = vl_buf_detach(&src, NULL);
 

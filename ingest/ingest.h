@@ -429,6 +429,11 @@ struct ing_description {
 	struct ing_change *changes; /* owned copies */
 	size_t nchanges;
 };
+/* The bag tag file a catalog form is kept as: "mods" ->
+ * "metadata/mods.xml", "oai_dc" -> "metadata/dc.xml", and a harvested
+ * record's "source" and "provenance"; NULL for a form kept in the catalog
+ * only (dcterms).  Ingest, the harvester and export name them alike. */
+const char *ing_form_tag_file(const char *format);
 /* Adds a form; takes data (freed on error too). */
 int ing_description_add(struct ing_description *d, const char *format,
 			const char *tag_file, char *data, size_t len,

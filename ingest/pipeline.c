@@ -1886,6 +1886,7 @@ update_rows(struct job *j)
 static int
 keep_provenance(struct job *j)
 {
+	const char *tag = ing_form_tag_file("provenance");
 	sqlite3_stmt *st;
 	const char *xml;
 	char *copy = NULL;
@@ -1919,14 +1920,13 @@ keep_provenance(struct job *j)
 	if (rc < 0 || !copy)
 		return rc;
 	if (j->bag &&
-	    (rc = bag_add_tag_file(j->bag, "metadata/provenance.xml", copy, len,
+	    (rc = bag_add_tag_file(j->bag, tag, copy, len,
 				   BAG_NO_SYNC | BAG_LATER_TAG_MANIFESTS,
 				   j->err)) < 0) {
 		free(copy);
 		return rc;
 	}
-	return ing_description_add(&j->desc, "provenance",
-				   "metadata/provenance.xml", copy, len,
+	return ing_description_add(&j->desc, "provenance", tag, copy, len,
 				   j->err);
 }
 

@@ -462,8 +462,8 @@ describe(void *ctx, const char *id, const char *bag, struct ing_description *d,
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	memcpy(copy, x->rec->xml, x->rec->len);
 	copy[x->rec->len] = '\0';
-	if ((rc = ing_description_add(d, "source", "metadata/source.xml", copy,
-				      x->rec->len, err)) < 0)
+	if ((rc = ing_description_add(d, "source", ing_form_tag_file("source"),
+				      copy, x->rec->len, err)) < 0)
 		return rc;
 	vl_time_now(now);
 	p.base_url = x->s->o.base_url;
@@ -481,8 +481,9 @@ describe(void *ctx, const char *id, const char *bag, struct ing_description *d,
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	}
 	copy = vl_buf_detach(&b, &len);
-	return ing_description_add(d, "provenance", "metadata/provenance.xml",
-				   copy, len, err);
+	return ing_description_add(d, "provenance",
+				   ing_form_tag_file("provenance"), copy, len,
+				   err);
 }
 
 /* The format of a record's metadata element: from its namespace, known
