@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -310,6 +311,13 @@ fix_manifest_parse_line(struct fix_manifest_line *out, struct vl_buf *buf,
 	out->path_len = buf->len - path_at;
 	out->flags = flags;
 	return 0;
+}
+
+void
+fix_manifest_file(char *out, size_t n, int tag, int alg)
+{
+	snprintf(out, n, "%smanifest-%s.txt", tag ? "tag" : "",
+		 fix_alg_name(alg));
 }
 
 int

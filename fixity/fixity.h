@@ -253,6 +253,9 @@ int fix_manifest_format_line(struct vl_buf *out, const char *hex,
  */
 int fix_manifest_name(const char *name, int *tag, int *alg,
 		      struct vl_buf *alg_name);
+/* The other way: "manifest-ALG.txt" or, with tag, "tagmanifest-ALG.txt"
+ * (RFC 8493 2.1.3, 2.2.1) into out (64 bytes are always enough). */
+void fix_manifest_file(char *out, size_t n, int tag, int alg);
 
 /* ---- audits ----
  *

@@ -98,8 +98,7 @@ writer_open(struct writer *w, int dirfd, unsigned algs, int tag, int nosync,
 		vl_buf_init(&w->buf[a], 0);
 		if (!(algs & FIX_ALG_BIT(a)))
 			continue;
-		snprintf(name, sizeof(name), "%smanifest-%s.txt",
-			 tag ? "tag" : "", fix_alg_name(a));
+		fix_manifest_file(name, sizeof(name), tag, a);
 		if ((rc = bag_atomic_open(&w->f[a], dirfd, name, err)) < 0) {
 			writer_abort(w);
 			return rc;
@@ -816,11 +815,9 @@ preflight_profile(struct cctx *c, struct vl_err *err)
 	for (a = 0; a < FIX_ALG_COUNT; a++) {
 		if (!(c->algs & FIX_ALG_BIT(a)))
 			continue;
-		snprintf(name, sizeof(name), "manifest-%s.txt",
-			 fix_alg_name(a));
+		fix_manifest_file(name, sizeof(name), 0, a);
 		bag_note_root_file(&b, name);
-		snprintf(name, sizeof(name), "tagmanifest-%s.txt",
-			 fix_alg_name(a));
+		fix_manifest_file(name, sizeof(name), 1, a);
 		bag_note_root_file(&b, name);
 	}
 	if (rc == 0) {
@@ -1156,11 +1153,9 @@ undo:
 
 			if (!(c->algs & FIX_ALG_BIT(a)))
 				continue;
-			snprintf(name, sizeof(name), "manifest-%s.txt",
-				 fix_alg_name(a));
+			fix_manifest_file(name, sizeof(name), 0, a);
 			unlinkat(c->srcfd, name, 0);
-			snprintf(name, sizeof(name), "tagmanifest-%s.txt",
-				 fix_alg_name(a));
+			fix_manifest_file(name, sizeof(name), 1, a);
 			unlinkat(c->srcfd, name, 0);
 		}
 	}

@@ -323,8 +323,7 @@ open_manifests(struct uctx *u, struct vl_err *err)
 		vl_buf_init(&u->buf[a], 0);
 		if (!(u->algs & FIX_ALG_BIT(a)))
 			continue;
-		snprintf(name, sizeof(name), "manifest-%s.txt",
-			 fix_alg_name(a));
+		fix_manifest_file(name, sizeof(name), 0, a);
 		if ((rc = bag_atomic_open(&u->f[a], u->b->rootfd, name, err)) <
 		    0)
 			return rc;

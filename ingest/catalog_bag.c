@@ -211,8 +211,7 @@ add_tag_manifests(struct ing_mem_bag *b, unsigned algs, struct vl_err *err)
 	for (a = 0; a < FIX_ALG_COUNT; a++) {
 		if (!(algs & FIX_ALG_BIT(a)))
 			continue;
-		snprintf(name, sizeof(name), "tagmanifest-%s.txt",
-			 fix_alg_name(a));
+		fix_manifest_file(name, sizeof(name), 1, a);
 		if ((rc = add_buf(b, name, &tm[a], err)) < 0)
 			goto out;
 	}
@@ -251,8 +250,7 @@ ing_catalog_bag(struct repo *r, const char *id, struct ing_mem_bag *b,
 	for (a = 0; a < FIX_ALG_COUNT; a++) {
 		if (!(algs & FIX_ALG_BIT(a)))
 			continue;
-		snprintf(name, sizeof(name), "manifest-%s.txt",
-			 fix_alg_name(a));
+		fix_manifest_file(name, sizeof(name), 0, a);
 		if ((rc = add_text(b, name, "", err)) < 0)
 			goto out;
 	}
