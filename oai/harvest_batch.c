@@ -250,12 +250,6 @@ hv_batch_free(struct hv_batch *b)
 	free(b);
 }
 
-size_t
-hv_batch_count(const struct hv_batch *b)
-{
-	return b->held.n;
-}
-
 int
 hv_batch_full(const struct hv_batch *b)
 {

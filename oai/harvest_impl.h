@@ -242,7 +242,6 @@ int hv_batch_open(struct hv_batch **out, struct repo *r,
 /* Waits for the storing thread (hv_batch_wait), then drops whatever is
  * held (nothing stored). */
 void hv_batch_free(struct hv_batch *b);
-size_t hv_batch_count(const struct hv_batch *b);
 int hv_batch_full(const struct hv_batch *b);
 /* Is the object id or the source identifier held, or being stored? */
 int hv_batch_has(const struct hv_batch *b, const char *id,
