@@ -115,9 +115,10 @@ oai_harvest_object_id(char out[129], const char *source, const char *identifier,
 		out[128] = '\0';
 }
 
-/* A batch touches a few thousand catalog pages; with SQLite's default
- * 2 MiB cache each commit reads many of them back.  64 MiB for the run,
- * the old size restored at the end. */
+/* Every record is looked up in the map and among the objects, pages
+ * spread over the whole catalog; with SQLite's default 2 MiB cache most
+ * lookups read pages back.  64 MiB for the run, the old size restored at
+ * the end.  (The storing thread's connection has its own.) */
 static void
 cache_grow(struct hv_store *s)
 {
