@@ -350,7 +350,7 @@ c_open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 
 	(void)udata;
 	return bag_open_beneath(c->srcfd, path,
-				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
+				BAG_READ_FLAGS, 0, err);
 }
 
 static int

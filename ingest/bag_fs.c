@@ -59,8 +59,7 @@ bag_read_beneath(int rootfd, const char *rel, size_t max, struct vl_buf *out,
 	int fd, rc = 0;
 
 	vl_buf_reset(out);
-	fd = bag_open_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
-			      err);
+	fd = bag_open_beneath(rootfd, rel, BAG_READ_FLAGS, 0, err);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

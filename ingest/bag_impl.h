@@ -218,6 +218,12 @@ int bag_archive_validate(const char *path, int fd,
 			 struct vl_err *err);
 
 /* ---- bag_fs.c ---- */
+/* How a bag's files are opened for reading.  O_NONBLOCK: a FIFO must not
+ * hang the open (regular files ignore it).  O_NOATIME: reading a file to
+ * hash it is not an access worth an inode write (the owner's wish only;
+ * vl_open_beneath() drops it where the kernel refuses it). */
+#define BAG_READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOATIME)
+
 /* Opens rel under rootfd without leaving it (openat2 RESOLVE_BENEATH,
  * or component by component refusing symlinks where that is missing).
  * flags as for open(2).  Returns fd or negative VL_E_* (VL_E_UNSAFE when

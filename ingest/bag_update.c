@@ -66,8 +66,7 @@ u_open(void *ctx, const char *path, void *udata, struct vl_err *err)
 	struct uctx *u = ctx;
 
 	(void)udata;
-	return bag_open_beneath(u->b->rootfd, path,
-				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
+	return bag_open_beneath(u->b->rootfd, path, BAG_READ_FLAGS, 0, err);
 }
 
 /* Compares with the old manifests (what changed), then writes. */

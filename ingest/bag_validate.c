@@ -44,8 +44,7 @@ open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 	struct vctx *v = ctx;
 
 	(void)udata;
-	return bag_open_beneath(v->b->rootfd, path,
-				O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
+	return bag_open_beneath(v->b->rootfd, path, BAG_READ_FLAGS, 0, err);
 }
 
 static void
@@ -316,8 +315,7 @@ tag_files(struct vctx *v)
 
 		if (!b->files.slot[i].key || f->kind != BK_TAG || !f->listed)
 			continue;
-		fd = bag_open_beneath(b->rootfd, f->path,
-				      O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
+		fd = bag_open_beneath(b->rootfd, f->path, BAG_READ_FLAGS, 0,
 				      &err);
 		if (fd == VL_E_NOTFOUND)
 			continue; /* reported as missing */

@@ -909,9 +909,13 @@ repo_object_file(struct repo_object *o, const char *relpath, int *fdp,
 		return rc;
 	/* O_NONBLOCK: a FIFO planted in storage must not hang the open; it
 	 * is refused below, and on a regular file the flag does nothing
-	 * (open(2)), so the descriptor is handed on as it is. */
+	 * (open(2)), so the descriptor is handed on as it is.  O_NOATIME:
+	 * an audit reading every file must not rewrite every inode (the
+	 * kernel allows it to the owner; vl_open_beneath() drops it
+	 * otherwise). */
 	fd = vl_open_beneath(o->dirfd, relpath,
-			     O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, 1);
+			     O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOATIME, 0,
+			     1);
 	if (fd < 0)
 		return open_error(err, relpath, errno);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -112,8 +112,9 @@ int vl_mkdirs(const char *path, unsigned mode, struct vl_err *err);
  * or magic symlink) and, with no_symlinks, through no symlink at all:
  * openat2(2) RESOLVE_BENEATH, or where the kernel lacks it component by
  * component refusing every symlink.  flags and mode as openat(2),
- * O_CLOEXEC added.  The descriptor, or -1 with errno (EXDEV or ELOOP for
- * a path refused). */
+ * O_CLOEXEC added; O_NOATIME is dropped where the kernel refuses it (not
+ * the file's owner), and after one refusal no longer asked for.  The
+ * descriptor, or -1 with errno (EXDEV or ELOOP for a path refused). */
 int vl_open_beneath(int dirfd, const char *rel, int flags, unsigned mode,
 		    int no_symlinks);
 /* Removes a file or a whole tree, never following symlinks; 0 or -1

@@ -22,6 +22,8 @@
 /* Whether the kernel has openat2(2): 0 unknown, 1 yes, -1 no (or a
  * seccomp filter refuses it).  Found out once, like a configuration. */
 static int openat2_state;
+/* Whether O_NOATIME was refused once (EPERM: only the owner may ask). */
+static int noatime_refused;
 
 /* vl_open_beneath() without openat2: component by component, refusing
  * every symbolic link (stricter than RESOLVE_BENEATH, never looser); a
@@ -65,9 +67,9 @@ fail:
 	return -1;
 }
 
-int
-vl_open_beneath(int dirfd, const char *rel, int flags, unsigned mode,
-		int no_symlinks)
+static int
+open_beneath_once(int dirfd, const char *rel, int flags, unsigned mode,
+		  int no_symlinks)
 {
 	int state = __atomic_load_n(&openat2_state, __ATOMIC_RELAXED);
 
@@ -87,9 +89,35 @@ vl_open_beneath(int dirfd, const char *rel, int flags, unsigned mode,
 		}
 		if (errno != ENOSYS && errno != EPERM)
 			return -1;
+		/* EPERM from a known-good openat2 is the file's answer (say,
+		 * to O_NOATIME), not a seccomp filter's. */
+		if (errno == EPERM && state > 0)
+			return -1;
+		if (errno == EPERM && (flags & O_NOATIME))
+			return -1; /* the caller asks again without it */
 		__atomic_store_n(&openat2_state, -1, __ATOMIC_RELAXED);
 	}
 	return open_by_components(dirfd, rel, flags, mode);
+}
+
+int
+vl_open_beneath(int dirfd, const char *rel, int flags, unsigned mode,
+		int no_symlinks)
+{
+	int fd;
+
+	if ((flags & O_NOATIME) &&
+	    __atomic_load_n(&noatime_refused, __ATOMIC_RELAXED))
+		flags &= ~O_NOATIME;
+	fd = open_beneath_once(dirfd, rel, flags, mode, no_symlinks);
+	if (fd < 0 && errno == EPERM && (flags & O_NOATIME)) {
+		/* Not the file's owner: read it the ordinary way, and stop
+		 * asking (a tree usually has one owner). */
+		__atomic_store_n(&noatime_refused, 1, __ATOMIC_RELAXED);
+		fd = open_beneath_once(dirfd, rel, flags & ~O_NOATIME, mode,
+				       no_symlinks);
+	}
+	return fd;
 }
 
 int

@@ -3,6 +3,10 @@
  */
 #include "testkit.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include "../../repo/repo.h"
 
 static void
@@ -38,6 +42,51 @@ test_vl_hash_values_are_fixed(void **state)
 	assert_true(vl_hash_str("ob-1") == 2350607485238133812ULL);
 	assert_true(vl_hash("ob-1", 4) == vl_hash_str("ob-1"));
 	assert_true(vl_hash("ob-1x", 4) == vl_hash_str("ob-1"));
+}
+
+/* O_NOATIME is the owner's to ask for: a reader who is not the owner
+ * still gets the file, and reading leaves atime alone where it may. */
+static void
+test_vl_open_beneath_noatime_is_a_wish(void **state)
+{
+	char *d = tk_tmpdir();
+	struct timespec old[2] = { { 1000000000, 0 }, { 0, UTIME_OMIT } };
+	struct stat st;
+	char c;
+	int dfd, fd, status;
+	pid_t pid;
+
+	(void)state;
+	tk_write(d, "f", "x");
+	dfd = open(d, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	/* atime before mtime: a relatime mount would update it on read. */
+	assert_int_equal(utimensat(dfd, "f", old, 0), 0);
+	fd = vl_open_beneath(dfd, "f", O_RDONLY | O_NOATIME, 0, 1);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, &c, 1), 1);
+	close(fd);
+	assert_int_equal(fstatat(dfd, "f", &st, 0), 0);
+	assert_int_equal(st.st_atim.tv_sec, 1000000000);
+	if (geteuid() == 0) {
+		/* As someone else, O_NOATIME is refused (EPERM) and dropped. */
+		assert_int_equal(chmod(d, 0755), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			if (setgid(65534) < 0 || setuid(65534) < 0)
+				_exit(2);
+			fd = vl_open_beneath(dfd, "f", O_RDONLY | O_NOATIME, 0,
+					     1);
+			_exit(fd >= 0 && read(fd, &c, 1) == 1 ? 0 : 1);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	close(dfd);
+	tk_rmtree(d);
+	free(d);
 }
 
 static void
@@ -394,6 +443,7 @@ main(void)
 			test_vl_dl_table_loads_and_names_what_is_missing),
 		cmocka_unit_test(test_vl_dl_load_once),
 		cmocka_unit_test(test_vl_buf_detach_hands_over),
+		cmocka_unit_test(test_vl_open_beneath_noatime_is_a_wish),
 		cmocka_unit_test(test_vl_hash_values_are_fixed),
 		cmocka_unit_test(test_vl_path_check_rejects_escapes),
 		cmocka_unit_test(test_vl_path_join_names_the_path),
