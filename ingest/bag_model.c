@@ -1324,6 +1324,33 @@ check_portable(struct bag *b, const struct bag_file *f)
 			    "payload only, not as a bag");
 }
 
+/* A path case-folded and composed (NFC), the key under which paths that
+ * differ only by case or normalization meet; malloc'd, or NULL.  ASCII
+ * is folded here: utf8proc gives the same for it, at many times the
+ * cost (it decomposes and recomposes every character), and bags are
+ * mostly ASCII. */
+static utf8proc_uint8_t *
+fold_key(const char *path)
+{
+	utf8proc_uint8_t *key = NULL;
+	size_t i;
+
+	if (!is_ascii(path)) {
+		if (utf8proc_map((const utf8proc_uint8_t *)path, 0, &key,
+				 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+					 UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) <
+		    0)
+			return NULL;
+		return key;
+	}
+	if (!(key = (utf8proc_uint8_t *)strdup(path)))
+		return NULL;
+	for (i = 0; key[i]; i++)
+		if (key[i] >= 'A' && key[i] <= 'Z')
+			key[i] = (utf8proc_uint8_t)(key[i] - 'A' + 'a');
+	return key;
+}
+
 /* Paths that differ only by case or Unicode normalization are one file
  * on macOS and Windows: warn. */
 static void
@@ -1338,10 +1365,7 @@ check_clashes(struct bag *b)
 
 		if (!b->files.slot[i].key || !f->listed)
 			continue;
-		if (utf8proc_map((const utf8proc_uint8_t *)f->path, 0, &key,
-				 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
-					 UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) <
-		    0)
+		if (!(key = fold_key(f->path)))
 			continue;
 		if ((o = table_get(&folded, (char *)key))) {
 			int same_nfc = 0;

@@ -911,6 +911,8 @@ static void
 test_normalization_and_case(void **state)
 {
 	char *d = mini_bag("1.0"), hex[FIX_HEX_MAX], line[256];
+	struct bag_report r;
+	size_t i, clashes = 0;
 
 	(void)state;
 	/* Manifest says NFC "é", the disk holds NFD "e\xcc\x81". */
@@ -928,6 +930,21 @@ test_normalization_and_case(void **state)
 	append_line(d, "manifest-sha256.txt", line);
 	puts_(d, "data/a.txt", "A");
 	expect(d, 1, "case-clash", NULL);
+	/* ASCII is folded without utf8proc; a non-ASCII twin must still
+	 * meet it: KELVIN SIGN composes to "K", which folds to "k". */
+	hex_of(hex, FIX_SHA256, "k", 1);
+	snprintf(line, sizeof(line), "%s  data/k.txt\n", hex);
+	append_line(d, "manifest-sha256.txt", line);
+	puts_(d, "data/k.txt", "k");
+	snprintf(line, sizeof(line), "%s  data/\xe2\x84\xaa.txt\n", hex);
+	append_line(d, "manifest-sha256.txt", line);
+	puts_(d, "data/\xe2\x84\xaa.txt", "k");
+	assert_int_equal(validate(d, BAG_FULL, &r), 0);
+	assert_true(r.valid);
+	for (i = 0; i < r.n; i++)
+		clashes += !strcmp(r.v[i].code, "case-clash");
+	assert_int_equal(clashes, 2);
+	bag_report_release(&r);
 	tk_rmtree(d);
 	free(d);
 }
