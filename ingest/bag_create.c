@@ -349,8 +349,7 @@ c_open_src(void *ctx, const char *path, void *udata, struct vl_err *err)
 	struct cctx *c = ctx;
 
 	(void)udata;
-	return bag_open_beneath(c->srcfd, path,
-				BAG_READ_FLAGS, 0, err);
+	return bag_open_beneath(c->srcfd, path, BAG_READ_FLAGS, 0, err);
 }
 
 static int
@@ -403,6 +402,10 @@ valid_utf8(const char *s)
 	utf8proc_ssize_t n;
 
 	while (*s) {
+		if ((unsigned char)*s < 0x80) {
+			s++;
+			continue;
+		}
 		n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp);
 		if (n <= 0)
 			return 0;
@@ -411,43 +414,71 @@ valid_utf8(const char *s)
 	return 1;
 }
 
+/* A name and its NFC form (the name itself when it is ASCII). */
+struct nfc_name {
+	const char *nfc;
+	const char *name;
+};
+
+static int
+cmp_nfc_name(const void *pa, const void *pb)
+{
+	const struct nfc_name *a = pa, *b = pb;
+
+	return strcmp(a->nfc, b->nfc);
+}
+
+static int
+has_non_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* Names in one directory that differ only by Unicode normalization
- * would become one name on macOS and in many tools: refuse. */
+ * would become one name on macOS and in many tools: refuse.  The names
+ * are sorted by their NFC form, so twins end up side by side; an ASCII
+ * name is its own NFC form, and a directory of ASCII names (the usual
+ * case) needs no sorting at all. */
 static int
 check_normalization(struct cctx *c, char **names, size_t n)
 {
-	size_t i, j;
+	struct nfc_name *v;
+	size_t i, wide = 0;
+	int rc = 0;
 
+	for (i = 0; i < n && !wide; i++)
+		wide = has_non_ascii(names[i]);
+	if (!wide)
+		return 0;
+	if (!(v = calloc(n, sizeof(*v))))
+		return failf(c, VL_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		char *a;
-		const char *p;
-
-		for (p = names[i]; *p && (unsigned char)*p < 0x80; p++)
-			;
-		if (!*p)
-			continue;
-		a = (char *)utf8proc_NFC((const utf8proc_uint8_t *)names[i]);
-		for (j = 0; a && j < n; j++) {
-			char *b;
-
-			if (j == i)
-				continue;
-			b = (char *)utf8proc_NFC(
-				(const utf8proc_uint8_t *)names[j]);
-			if (b && !strcmp(a, b)) {
-				free(a);
-				free(b);
-				return failf(
-					c, VL_E_EXISTS,
-					"'%s' and '%s' differ only by "
-					"Unicode normalization; rename one",
-					names[i], names[j]);
-			}
-			free(b);
-		}
-		free(a);
+		v[i].name = names[i];
+		if (has_non_ascii(names[i]))
+			v[i].nfc = (char *)utf8proc_NFC(
+				(const utf8proc_uint8_t *)names[i]);
+		/* Not UTF-8 (refused by check_name) or no memory: it is
+		 * compared as it is, and can meet no twin. */
+		if (!v[i].nfc)
+			v[i].nfc = names[i];
 	}
-	return 0;
+	qsort(v, n, sizeof(*v), cmp_nfc_name);
+	for (i = 1; i < n; i++)
+		if (!strcmp(v[i - 1].nfc, v[i].nfc)) {
+			rc = failf(c, VL_E_EXISTS,
+				   "'%s' and '%s' differ only by Unicode "
+				   "normalization; rename one",
+				   v[i - 1].name, v[i].name);
+			break;
+		}
+	for (i = 0; i < n; i++)
+		if (v[i].nfc != v[i].name)
+			free((char *)v[i].nfc);
+	free(v);
+	return rc;
 }
 
 /* c->dest = "data/" rel: the path in the bag (the walk's thread only). */

@@ -1271,6 +1271,20 @@ test_create_refuses_normalization_twins(void **state)
 	assert_int_equal(bag_create(src, bag, &o, NULL, &err), VL_E_EXISTS);
 	assert_non_null(strstr(err.msg, "normalization"));
 	assert_int_equal(stat(bag, &st), -1);
+	/* An ASCII name has a twin too: KELVIN SIGN composes to "K". */
+	tk_rmtree(src);
+	assert_int_equal(mkdir(src, 0755), 0);
+	puts_(src, "x/a", "");
+	puts_(src, "x/K", "ascii");
+	puts_(src, "x/\xe2\x84\xaa", "kelvin");
+	puts_(src, "x/z\xc3\xa9", "");
+	assert_int_equal(bag_create(src, bag, &o, NULL, &err), VL_E_EXISTS);
+	assert_non_null(strstr(err.msg, "'K'"));
+	assert_int_equal(stat(bag, &st), -1);
+	/* Non-ASCII names without twins are bagged. */
+	rm_in(src, "x/K");
+	assert_int_equal(bag_create(src, bag, &o, NULL, &err), 0);
+	assert_int_equal(stat(bag, &st), 0);
 	free(bag);
 	tk_rmtree(src);
 	tk_rmtree(out);
