@@ -26,12 +26,16 @@ fix_lines_init(struct fix_lines *it, const char *data, size_t len)
 int
 fix_lines_next(struct fix_lines *it, const char **line, size_t *len)
 {
-	const char *q;
+	const char *q, *cr;
 
 	if (it->p >= it->end)
 		return 0;
-	for (q = it->p; q < it->end && *q != '\n' && *q != '\r'; q++)
-		;
+	/* memchr is vectorized: find LF, then any CR before it. */
+	q = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	if (!q)
+		q = it->end;
+	if ((cr = memchr(it->p, '\r', (size_t)(q - it->p))))
+		q = cr;
 	*line = it->p;
 	*len = (size_t)(q - it->p);
 	it->lineno++;
@@ -42,6 +46,25 @@ fix_lines_next(struct fix_lines *it, const char **line, size_t *len)
 		q++;
 	it->p = q;
 	return 1;
+}
+
+/* How many bytes at p (n > 0, p[0] ASCII) are ASCII: eight at a time
+ * while whole words are. */
+static size_t
+ascii_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	while (i + 8 <= n) {
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080u)
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] < 0x80)
+		i++;
+	return i;
 }
 
 /* Length of a valid UTF-8 sequence at p (at most n bytes), or 0. */
@@ -96,7 +119,7 @@ decode_utf8(struct vl_buf *out, const char *data, size_t len, int *had_bom,
 	/* Checked whole, then copied in one piece. */
 	for (start = i; i < len; i += n) {
 		if (p[i] < 0x80) {
-			n = 1;
+			n = ascii_run(p + i, len - i);
 			continue;
 		}
 		n = utf8_seq(p + i, len - i);
@@ -165,42 +188,44 @@ int
 fix_path_decode(struct vl_buf *out, const char *s, size_t len, int version,
 		unsigned *flags, struct vl_err *err)
 {
-	size_t i;
+	const char *end = s + len, *pct;
 	char *w;
 
+	if (memchr(s, '\0', len))
+		return vl_err_set(err, VL_E_FORMAT,
+				  "file path contains a NUL byte");
 	/* Decoding never lengthens: room for all of s, written in place. */
 	if (vl_buf_grow(out, len) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
 	w = out->buf + out->len;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
+	/* Runs without '%' are copied whole. */
+	while ((pct = memchr(s, '%', (size_t)(end - s)))) {
+		int v = -1;
 
-		if (c == '\0')
-			return vl_err_set(err, VL_E_FORMAT,
-					  "file path contains a NUL byte");
-		if (c == '%') {
-			int v = -1;
+		memcpy(w, s, (size_t)(pct - s));
+		w += pct - s;
+		s = pct + 1;
+		if (end - pct > 2) {
+			int a = fix_hexval(pct[1]), b = fix_hexval(pct[2]);
 
-			if (i + 2 < len) {
-				int a = fix_hexval(s[i + 1]),
-				    b = fix_hexval(s[i + 2]);
-
-				if (a >= 0 && b >= 0)
-					v = a << 4 | b;
-			}
-			/* RFC 8493 2.1.3: CR, LF and (1.0) '%' are the only
-			 * characters encoded; %25 means '%' only in 1.0,
-			 * older bags wrote '%' as is. */
-			if (v == 0x0a || v == 0x0d ||
-			    (v == 0x25 && version >= FIX_BAGIT_1_0)) {
-				c = (char)v;
-				i += 2;
-			} else if (version >= FIX_BAGIT_1_0 && flags) {
-				*flags |= FIX_LINE_RAW_PCT;
-			}
+			if (a >= 0 && b >= 0)
+				v = a << 4 | b;
 		}
-		*w++ = c;
+		/* RFC 8493 2.1.3: CR, LF and (1.0) '%' are the only characters
+		 * encoded; %25 means '%' only in 1.0, older bags wrote '%' as
+		 * is. */
+		if (v == 0x0a || v == 0x0d ||
+		    (v == 0x25 && version >= FIX_BAGIT_1_0)) {
+			*w++ = (char)v;
+			s += 2;
+			continue;
+		}
+		if (version >= FIX_BAGIT_1_0 && flags)
+			*flags |= FIX_LINE_RAW_PCT;
+		*w++ = '%';
 	}
+	memcpy(w, s, (size_t)(end - s));
+	w += end - s;
 	out->len = (size_t)(w - out->buf);
 	out->buf[out->len] = '\0';
 	return 0;
@@ -257,17 +282,19 @@ fix_manifest_parse_line(struct fix_manifest_line *out, struct vl_buf *buf,
 		return vl_err_set(err, VL_E_FORMAT,
 				  "line starts with whitespace, not a "
 				  "checksum");
-	while (i < len && !is_lws(line[i]))
+	/* The checksum: hex digits up to the first space or tab. */
+	while (i < len && fix_hexval(line[i]) >= 0)
 		i++;
+	if (i < len && !is_lws(line[i])) {
+		while (i < len && !is_lws(line[i]))
+			i++;
+		return vl_err_set(err, VL_E_FORMAT,
+				  "checksum '%.*s' is not hexadecimal",
+				  (int)(i > 80 ? 80 : i), line);
+	}
 	ck = i;
 	if (ck == 0)
 		return vl_err_set(err, VL_E_FORMAT, "empty line");
-	for (i = 0; i < ck; i++)
-		if (fix_hexval(line[i]) < 0)
-			return vl_err_set(err, VL_E_FORMAT,
-					  "checksum '%.*s' is not hexadecimal",
-					  (int)(ck > 80 ? 80 : ck), line);
-	i = ck;
 	while (i < len && is_lws(line[i]))
 		i++;
 	if (i == ck)

@@ -532,6 +532,16 @@ test_fix_text_decode_encodings(void **state)
 	assert_int_equal(fix_text_decode(&b, "a\xc3", 2, "UTF-8", &bom, &err),
 			 VL_E_FORMAT);
 	assert_non_null(strstr(err.msg, "byte 1"));
+	/* ASCII is skipped eight bytes at a time: the offset stays exact
+	 * wherever the bad byte falls in a word. */
+	assert_int_equal(fix_text_decode(&b, "0123456789abcdef\xff", 17,
+					 "UTF-8", &bom, &err),
+			 VL_E_FORMAT);
+	assert_non_null(strstr(err.msg, "byte 16"));
+	assert_int_equal(fix_text_decode(&b, "0123456789\xc3(xyz", 15, "UTF-8",
+					 &bom, &err),
+			 VL_E_FORMAT);
+	assert_non_null(strstr(err.msg, "byte 10"));
 	assert_int_equal(
 		fix_text_decode(&b, "\xed\xa0\x80", 3, "utf-8", &bom, &err),
 		VL_E_FORMAT); /* a surrogate */
