@@ -68,7 +68,19 @@ struct writer {
 	struct bag_atomic f[FIX_ALG_COUNT];
 	struct vl_buf buf[FIX_ALG_COUNT];
 	unsigned opened;
+	/* With digest_algs, each manifest's own digests are computed as
+	 * its lines are made (by the threads that deliver the files), so
+	 * the tag manifest need not read it again when one core alone is
+	 * working: buf[a] is hashed up to hashed[a], digests in dg[a] once
+	 * committed. */
+	unsigned digest_algs;
+	struct fix_hasher *h[FIX_ALG_COUNT];
+	size_t hashed[FIX_ALG_COUNT];
+	struct fix_digests dg[FIX_ALG_COUNT];
 };
+
+/* Lines are hashed in pieces this big, the rest when the file ends. */
+#define HASH_AT (64 * 1024)
 
 static void
 writer_abort(struct writer *w)
@@ -79,19 +91,24 @@ writer_abort(struct writer *w)
 		if (w->opened & FIX_ALG_BIT(a))
 			bag_atomic_abort(&w->f[a]);
 		vl_buf_release(&w->buf[a]);
+		fix_hasher_free(w->h[a]);
+		w->h[a] = NULL;
 	}
 	w->opened = 0;
 }
 
+/* Opens the manifests for algs; with digest_algs, their own digests are
+ * computed too (writer_digests). */
 static int
 writer_open(struct writer *w, int dirfd, unsigned algs, int tag, int nosync,
-	    struct vl_err *err)
+	    unsigned digest_algs, struct vl_err *err)
 {
 	int a, rc;
 
 	memset(w, 0, sizeof(*w));
 	w->algs = algs;
 	w->tag = tag;
+	w->digest_algs = digest_algs;
 	for (a = 0; a < FIX_ALG_COUNT; a++) {
 		char name[64];
 
@@ -99,7 +116,9 @@ writer_open(struct writer *w, int dirfd, unsigned algs, int tag, int nosync,
 		if (!(algs & FIX_ALG_BIT(a)))
 			continue;
 		fix_manifest_file(name, sizeof(name), tag, a);
-		if ((rc = bag_atomic_open(&w->f[a], dirfd, name, err)) < 0) {
+		if ((digest_algs &&
+		     (rc = fix_hasher_new(&w->h[a], digest_algs, err)) < 0) ||
+		    (rc = bag_atomic_open(&w->f[a], dirfd, name, err)) < 0) {
 			writer_abort(w);
 			return rc;
 		}
@@ -109,12 +128,29 @@ writer_open(struct writer *w, int dirfd, unsigned algs, int tag, int nosync,
 	return 0;
 }
 
+/* Feeds the lines of manifest a not hashed yet to its digests. */
+static int
+writer_hash(struct writer *w, int a, struct vl_err *err)
+{
+	int rc = 0;
+
+	if (w->h[a] && w->buf[a].len > w->hashed[a])
+		rc = fix_hasher_update(w->h[a], w->buf[a].buf + w->hashed[a],
+				       w->buf[a].len - w->hashed[a], err);
+	w->hashed[a] = w->buf[a].len;
+	return rc;
+}
+
 static int
 writer_flush(struct writer *w, int a, struct vl_err *err)
 {
-	int rc = bag_atomic_write(&w->f[a], w->buf[a].buf, w->buf[a].len, err);
+	int rc = writer_hash(w, a, err);
 
+	if (rc == 0)
+		rc = bag_atomic_write(&w->f[a], w->buf[a].buf, w->buf[a].len,
+				      err);
 	vl_buf_reset(&w->buf[a]);
+	w->hashed[a] = 0;
 	return rc;
 }
 
@@ -124,7 +160,10 @@ writer_hex(struct writer *w, int a, const char *hex, const char *path,
 {
 	if (fix_manifest_format_line(&w->buf[a], hex, path) < 0)
 		return vl_err_set(err, VL_E_NOMEM, "out of memory");
-	return w->buf[a].len >= FLUSH_AT ? writer_flush(w, a, err) : 0;
+	if (w->buf[a].len >= FLUSH_AT)
+		return writer_flush(w, a, err);
+	return w->buf[a].len - w->hashed[a] >= HASH_AT ? writer_hash(w, a, err)
+						       : 0;
 }
 
 static int
@@ -152,14 +191,22 @@ writer_commit(struct writer *w, struct vl_err *err)
 	for (a = 0; a < FIX_ALG_COUNT; a++) {
 		if (!(w->opened & FIX_ALG_BIT(a)))
 			continue;
+		/* A file not yet committed is removed by writer_abort; a
+		 * failed commit removes its own. */
 		if ((rc = writer_flush(w, a, err)) < 0 ||
-		    (rc = bag_atomic_commit(&w->f[a], err)) < 0) {
-			w->opened &= ~FIX_ALG_BIT(a);
+		    (w->h[a] &&
+		     (rc = fix_hasher_final(w->h[a], &w->dg[a], err)) < 0)) {
 			writer_abort(w);
 			return rc;
 		}
 		w->opened &= ~FIX_ALG_BIT(a);
+		if ((rc = bag_atomic_commit(&w->f[a], err)) < 0) {
+			writer_abort(w);
+			return rc;
+		}
 		vl_buf_release(&w->buf[a]);
+		fix_hasher_free(w->h[a]);
+		w->h[a] = NULL;
 	}
 	return 0;
 }
@@ -248,9 +295,25 @@ list_tag_files(int rootfd, const char *rel, char ***v, size_t *n, size_t *alloc,
 	return rc;
 }
 
-int
-bag_tagmanifests_at(int rootfd, unsigned algs, unsigned flags,
-		    struct vl_err *err)
+/* The digests of the payload manifests w wrote, if it computed all of
+ * algs; NULL otherwise. */
+static const struct fix_digests *
+known_digests(const struct writer *w, const char *file, unsigned algs)
+{
+	int tag, alg;
+
+	if (!w || (w->digest_algs & algs) != algs || strchr(file, '/') ||
+	    !fix_manifest_name(file, &tag, &alg, NULL) || tag || alg < 0 ||
+	    !(w->algs & FIX_ALG_BIT(alg)))
+		return NULL;
+	return &w->dg[alg];
+}
+
+/* bag_tagmanifests_at(), taking the digests of the payload manifests
+ * from their writer (committed with digest_algs) where it has them. */
+static int
+tagmanifests(int rootfd, unsigned algs, unsigned flags,
+	     const struct writer *payload, struct vl_err *err)
 {
 	struct fix_hasher *h = NULL;
 	struct writer w;
@@ -262,13 +325,21 @@ bag_tagmanifests_at(int rootfd, unsigned algs, unsigned flags,
 		goto out;
 	if ((rc = fix_hasher_new(&h, algs, err)) < 0 ||
 	    (rc = writer_open(&w, rootfd, algs, 1, (flags & BAG_NO_SYNC) != 0,
-			      err)) < 0)
+			      0, err)) < 0)
 		goto out;
 	opened = 1;
 	for (i = 0; i < n; i++) {
+		const struct fix_digests *known =
+			known_digests(payload, files[i], algs);
 		struct fix_digests d;
-		int fd = bag_open_beneath(rootfd, files[i], O_RDONLY, 0, err);
+		int fd;
 
+		if (known) {
+			if ((rc = writer_line(&w, files[i], known, err)) < 0)
+				goto out;
+			continue;
+		}
+		fd = bag_open_beneath(rootfd, files[i], O_RDONLY, 0, err);
 		if (fd < 0) {
 			rc = fd;
 			goto out;
@@ -286,6 +357,13 @@ out:
 	fix_hasher_free(h);
 	bag_names_free(files, n);
 	return rc;
+}
+
+int
+bag_tagmanifests_at(int rootfd, unsigned algs, unsigned flags,
+		    struct vl_err *err)
+{
+	return tagmanifests(rootfd, algs, flags, NULL, err);
 }
 
 /* ---- creating ---- */
@@ -891,7 +969,8 @@ hash_payload(struct cctx *c, char **names, const unsigned char *types, size_t n,
 	struct fix_engine_opts eo = { 0 };
 	int rc;
 
-	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, 1, err)) < 0)
+	if ((rc = writer_open(&c->w, c->bagfd, c->algs, 0, 1, c->algs, err)) <
+	    0)
 		return rc;
 	eo.algs = c->algs;
 	eo.threads = c->o->threads;
@@ -929,7 +1008,7 @@ write_tags(struct cctx *c, struct vl_err *err)
 	    (rc = write_small(c->bagfd, "bagit.txt", bagit_txt,
 			      sizeof(bagit_txt) - 1, 1, err)) < 0 ||
 	    (rc = write_info(c, err)) < 0 ||
-	    (rc = bag_tagmanifests_at(c->bagfd, c->algs, BAG_NO_SYNC, err)) < 0)
+	    (rc = tagmanifests(c->bagfd, c->algs, BAG_NO_SYNC, &c->w, err)) < 0)
 		return rc;
 	return c->o->profile ? check_profile(c, err) : 0;
 }

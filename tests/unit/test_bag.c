@@ -1099,6 +1099,49 @@ round_trip(const char *bag, const char *victim)
 	free(p);
 }
 
+/* The tag manifest takes the payload manifests' digests from the lines
+ * as they were made, in 64 KiB pieces and across the 1 MiB flushes:
+ * manifests past both must still validate, in place too. */
+static void
+test_tagmanifest_of_big_manifests(void **state)
+{
+	char *src = tk_tmpdir(), *out = tk_tmpdir(), *bag = path_in(out, "b");
+	struct bag_create_opts o = { 0 };
+	struct bag_report r;
+	struct vl_err err = { 0 };
+	char dir[220], rel[300];
+	struct stat st;
+	int i;
+
+	(void)state;
+	memset(dir, 'd', 200);
+	dir[200] = '\0';
+	for (i = 0; i < 3300; i++) {
+		snprintf(rel, sizeof(rel), "%s/f%04d", dir, i);
+		puts_(src, rel, i % 7 ? "x" : "");
+	}
+	o.algs = FIX_ALG_BIT(FIX_SHA256) | FIX_ALG_BIT(FIX_SHA512);
+	o.threads = 2;
+	assert_int_equal(bag_create(src, bag, &o, NULL, &err), 0);
+	snprintf(rel, sizeof(rel), "%s/manifest-sha512.txt", bag);
+	assert_int_equal(stat(rel, &st), 0);
+	assert_true(st.st_size > (1 << 20));
+	assert_int_equal(validate(bag, BAG_FULL, &r), 0);
+	if (!r.valid)
+		dump(&r);
+	assert_true(r.valid);
+	bag_report_release(&r);
+	assert_int_equal(bag_create(src, NULL, &o, NULL, &err), 0);
+	assert_int_equal(validate(src, BAG_FULL, &r), 0);
+	assert_true(r.valid);
+	bag_report_release(&r);
+	free(bag);
+	tk_rmtree(src);
+	tk_rmtree(out);
+	free(src);
+	free(out);
+}
+
 static void
 test_round_trip_into_dest(void **state)
 {
@@ -2117,6 +2160,7 @@ main(void)
 		cmocka_unit_test(test_all_problems_are_reported),
 		cmocka_unit_test(test_modes_fast_and_completeness),
 		cmocka_unit_test(test_round_trip_into_dest),
+		cmocka_unit_test(test_tagmanifest_of_big_manifests),
 		cmocka_unit_test(test_round_trip_in_place),
 		cmocka_unit_test(test_in_place_refusal_changes_nothing),
 		cmocka_unit_test(test_create_policies),
