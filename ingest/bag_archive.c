@@ -733,6 +733,7 @@ archive_validate(const char *path, int fd, const struct bag_validate_opts *o,
 	}
 	rep->hashed_bytes = ac.hashed;
 	bag_final_checks(b, ac.mode);
+	bag_check_payload_size(b);
 	if (o && o->profile)
 		bag_profile_check(b, o->profile, ac.format);
 	bag_finish_report(b, ac.mode);

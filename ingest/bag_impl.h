@@ -66,6 +66,7 @@ struct bag_file {
 	uint8_t unsafe;     /* path refused (5.1): never opened */
 	uint8_t hashed;     /* callback: digests compared */
 	uint8_t submitted;  /* main thread: sent to the engine */
+	uint8_t size_late;  /* its size comes with its digests (callback) */
 };
 
 /* Open-addressing hash table from a string key to a pointer. */
@@ -172,8 +173,11 @@ void bag_check_digests(struct bag *b, struct bag_file *f,
 size_t bag_match_payload(struct bag *b, const char *path, uint64_t size,
 			 struct bag_file **out, size_t max);
 /* Checks after the inventory: missing and unlisted files, the
- * every-manifest rule, Payload-Oxum, case and normalization clashes. */
+ * every-manifest rule, case and normalization clashes. */
 void bag_final_checks(struct bag *b, enum bag_mode mode);
+/* Payload-Oxum against the payload counted, and the counts into the
+ * report: once every payload size is known. */
+void bag_check_payload_size(struct bag *b);
 /* Sorts problems by path, line, severity. */
 void bag_report_sort(struct bag_report *r);
 /* Sets verdicts, sorts problems. */

@@ -6,7 +6,8 @@
  * Flow: bag_parse_declaration (bagit.txt) -> bag_note_root_file for
  * every root file -> bag_parse_tag_files (bag-info, manifests, fetch)
  * -> the caller's inventory (bag_match_payload per payload file, digests
- * through bag_check_digests) -> bag_final_checks -> bag_finish_report.
+ * through bag_check_digests) -> bag_final_checks and, once every size is
+ * known, bag_check_payload_size -> bag_finish_report.
  * Every rule violation becomes a problem; nothing stops at the first.
  */
 #include <ctype.h>
@@ -1410,13 +1411,18 @@ check_oxum(struct bag *b)
 }
 
 void
+bag_check_payload_size(struct bag *b)
+{
+	b->rep->payload_files = b->pay_files;
+	b->rep->payload_bytes = b->pay_bytes;
+	check_oxum(b);
+}
+
+void
 bag_final_checks(struct bag *b, enum bag_mode mode)
 {
 	size_t i;
 
-	b->rep->payload_files = b->pay_files;
-	b->rep->payload_bytes = b->pay_bytes;
-	check_oxum(b);
 	if (mode == BAG_FAST)
 		return;
 	if (!b->has_data_dir)

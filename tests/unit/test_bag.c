@@ -1022,6 +1022,41 @@ test_all_problems_are_reported(void **state)
 	free(d);
 }
 
+/* Full validation takes the size of a hashed file from its read, not a
+ * stat: the Payload-Oxum must count every file all the same, hashed,
+ * unlisted, found under another normalization, or in two manifests. */
+static void
+test_oxum_counts_every_payload_file(void **state)
+{
+	char *d = mini_bag("1.0"), hex[FIX_HEX_MAX], line[256];
+	struct bag_report r;
+
+	(void)state;
+	add_payload(d, "two.txt", "22", FIX_SHA256);
+	add_payload(d, "two.txt", "22", FIX_SHA512);
+	add_payload(d, "hello.txt", "hello\n", FIX_SHA512);
+	puts_(d, "data/unlisted.bin", "333");
+	hex_of(hex, FIX_SHA256, "4444", 4);
+	snprintf(line, sizeof(line), "%s  data/caf\xc3\xa9\n", hex);
+	append_line(d, "manifest-sha256.txt", line);
+	hex_of(hex, FIX_SHA512, "4444", 4);
+	snprintf(line, sizeof(line), "%s  data/caf\xc3\xa9\n", hex);
+	append_line(d, "manifest-sha512.txt", line);
+	puts_(d, "data/cafe\xcc\x81", "4444");
+	/* hello 6 + two 2 + unlisted 3 + café 4 */
+	puts_(d, "bag-info.txt", "Payload-Oxum: 15.4\n");
+	assert_int_equal(validate(d, BAG_FULL, &r), 0);
+	assert_null(find(&r, "oxum-mismatch", NULL));
+	assert_int_equal(r.payload_bytes, 15);
+	assert_int_equal(r.payload_files, 4);
+	assert_non_null(find(&r, "not-in-manifest", "data/unlisted.bin"));
+	bag_report_release(&r);
+	puts_(d, "bag-info.txt", "Payload-Oxum: 16.4\n");
+	expect(d, 0, "oxum-mismatch", "bag-info.txt");
+	tk_rmtree(d);
+	free(d);
+}
+
 static void
 test_modes_fast_and_completeness(void **state)
 {
@@ -2158,6 +2193,7 @@ main(void)
 		cmocka_unit_test(test_os_junk_and_weak_algorithm_warn),
 		cmocka_unit_test(test_missing_required_elements),
 		cmocka_unit_test(test_all_problems_are_reported),
+		cmocka_unit_test(test_oxum_counts_every_payload_file),
 		cmocka_unit_test(test_modes_fast_and_completeness),
 		cmocka_unit_test(test_round_trip_into_dest),
 		cmocka_unit_test(test_tagmanifest_of_big_manifests),
