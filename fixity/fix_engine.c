@@ -291,7 +291,12 @@ fix_engine_new(struct fix_engine **out, const struct fix_engine_opts *o,
 		e->o.threads = fix_cpu_count();
 	if (e->o.threads > 256)
 		e->o.threads = 256;
-	e->cap = e->o.queue ? e->o.queue : 1024;
+	/* 256 slots keep every worker fed (the producer refills the half
+	 * that empties while the rest is hashed); a slot is 0.8 KB, mostly
+	 * its digests, and 1024 of them cost a command 200 page faults. */
+	e->cap = e->o.queue ? e->o.queue : 256;
+	if (!e->o.queue && e->cap < 16 * e->o.threads)
+		e->cap = 16 * e->o.threads;
 	if (e->cap < e->o.threads)
 		e->cap = e->o.threads;
 	if (!e->o.open_src)

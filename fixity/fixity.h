@@ -129,7 +129,7 @@ struct fix_engine_opts {
 	unsigned algs;    /* default algorithms for a job that asks none */
 	unsigned threads; /* worker threads; 0 = online CPUs */
 	unsigned queue;   /* jobs in flight (queued, running, undelivered);
-			     0 = 1024 */
+			     0 = 256, or 16 per thread where more */
 	int ordered;      /* deliver results in submission order */
 	size_t bufsize;   /* read size; 0 = 64 KiB */
 	/* Opens path for reading: returns an fd or a negative VL_E_* code
