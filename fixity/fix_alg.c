@@ -96,6 +96,47 @@ fix_alg_available(int alg)
 	return alg >= 0 && alg < FIX_ALG_COUNT && md_of(alg) != NULL;
 }
 
+struct fix_prefetch {
+	pthread_t tid;
+	unsigned algs;
+};
+
+static void *
+prefetch(void *arg)
+{
+	struct fix_prefetch *p = arg;
+	int a;
+
+	for (a = 0; a < FIX_ALG_COUNT; a++)
+		if (p->algs & FIX_ALG_BIT(a))
+			(void)md_of(a);
+	return NULL;
+}
+
+struct fix_prefetch *
+fix_prefetch_start(unsigned algs)
+{
+	struct fix_prefetch *p;
+
+	if (!(algs & FIX_ALL_ALGS) || !(p = malloc(sizeof(*p))))
+		return NULL;
+	p->algs = algs & FIX_ALL_ALGS;
+	if (pthread_create(&p->tid, NULL, prefetch, p) != 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+fix_prefetch_join(struct fix_prefetch *p)
+{
+	if (!p)
+		return;
+	pthread_join(p->tid, NULL);
+	free(p);
+}
+
 int
 fix_alg_parse(const char *name)
 {

@@ -72,6 +72,15 @@ size_t fix_alg_size(int alg);
 int fix_alg_weak(int alg);
 /* 1 if the linked OpenSSL provides the algorithm. */
 int fix_alg_available(int alg);
+/* Fetches algs from OpenSSL on a thread of its own while the caller
+ * goes on (the first fetch of a process loads OpenSSL's configuration
+ * and provider, about 1 ms); later fix_alg_available() and hasher
+ * calls find them ready, or wait for them.  NULL when no thread could
+ * start (nothing is lost: the fetch happens when first needed).  Must
+ * be joined. */
+struct fix_prefetch;
+struct fix_prefetch *fix_prefetch_start(unsigned algs);
+void fix_prefetch_join(struct fix_prefetch *p);
 /* Parses "sha256,sha512" (commas and/or spaces) into a mask; errors name
  * the unknown or unavailable algorithm. */
 int fix_algs_parse(const char *list, unsigned *mask, struct vl_err *err);

@@ -153,6 +153,9 @@ const char *bag_path_unsafe(const char *path);
 void bag_parse_declaration(struct bag *b, const char *data, size_t len);
 /* Records root-level names: manifests are recognized and numbered. */
 void bag_note_root_file(struct bag *b, const char *name);
+/* Drops (as unsupported) the manifests whose algorithm this OpenSSL
+ * lacks; bag_parse_tag_files() calls it once the manifests are read. */
+void bag_check_algs(struct bag *b);
 /* Parses, in this order, bag-info, every manifest, fetch.txt.  get
  * returns a tag file's bytes (0), VL_E_NOTFOUND, or another error. */
 typedef int bag_get_fn(void *ctx, const char *name, struct vl_buf *out,

@@ -519,6 +519,16 @@ add_name(char ***v, size_t *n, size_t *alloc, const char *name)
 	return 0;
 }
 
+static void
+unsupported(struct bag *b, const char *name, const char *alg)
+{
+	bag_problem(b, BAG_ERROR, "unsupported-algorithm", R_ALG, name, 0, NULL,
+		    alg,
+		    "algorithm '%s' is not supported here: '%s' cannot be "
+		    "verified",
+		    alg, name);
+}
+
 void
 bag_note_root_file(struct bag *b, const char *name)
 {
@@ -536,8 +546,9 @@ bag_note_root_file(struct bag *b, const char *name)
 			    BAG_MAX_MANIFESTS, tag ? "tag " : "", name);
 		goto out;
 	}
-	if (alg >= 0 && !fix_alg_available(alg))
-		alg = -1;
+	/* Whether this OpenSSL has the algorithm is asked later
+	 * (bag_check_algs): the first question costs a millisecond, which
+	 * a prefetch can spend while the manifests are parsed. */
 	m = &b->man[tag][b->nman[tag]++];
 	m->name = strdup(name);
 	m->alg = alg;
@@ -556,14 +567,34 @@ bag_note_root_file(struct bag *b, const char *name)
 				    "are recommended",
 				    fix_alg_name(alg));
 	} else {
-		bag_problem(b, BAG_ERROR, "unsupported-algorithm", R_ALG, name,
-			    0, NULL, raw.buf,
-			    "algorithm '%s' is not supported here: '%s' "
-			    "cannot be verified",
-			    raw.buf, name);
+		unsupported(b, name, raw.buf);
 	}
 out:
 	vl_buf_release(&raw);
+}
+
+void
+bag_check_algs(struct bag *b)
+{
+	unsigned k, i;
+
+	for (k = 0; k < BAG_KINDS; k++)
+		for (i = 0; i < b->nman[k]; i++) {
+			struct bag_manifest *m = &b->man[k][i];
+
+			if (m->alg < 0 || fix_alg_available(m->alg))
+				continue;
+			unsupported(b, m->name, fix_alg_name(m->alg));
+			m->alg = -1;
+		}
+	/* What is left to compute: the algorithms still in use. */
+	b->algs[BK_PAYLOAD] = b->algs[BK_TAG] = 0;
+	for (k = 0; k < BAG_KINDS; k++)
+		for (i = 0; i < b->nman[k]; i++)
+			if (b->man[k][i].alg >= 0)
+				b->algs[k] |= FIX_ALG_BIT(b->man[k][i].alg);
+	b->rep->payload_algs = b->algs[BK_PAYLOAD];
+	b->rep->tag_algs = b->algs[BK_TAG];
 }
 
 /* ---- tag files ---- */
@@ -1034,6 +1065,7 @@ bag_parse_tag_files(struct bag *b, bag_get_fn *get, void *ctx,
 	if ((rc = parse_info(b, get, ctx, err)) < 0)
 		return rc;
 	if (mode == BAG_FAST) {
+		bag_check_algs(b);
 		if (!bag_info_get(&b->info, "Payload-Oxum"))
 			bag_problem(b, BAG_ERROR, "no-oxum", R_INFO,
 				    b->info_name, 0, NULL, NULL,
@@ -1049,6 +1081,7 @@ bag_parse_tag_files(struct bag *b, bag_get_fn *get, void *ctx,
 			if ((rc = parse_manifest(b, (int)k, m, get, ctx, err)) <
 			    0)
 				return rc;
+	bag_check_algs(b);
 	return parse_fetch(b, get, ctx, err);
 }
 

@@ -415,9 +415,19 @@ int
 bag_load_dir(struct bag *b, const char *path, enum bag_mode mode,
 	     struct vl_err *err)
 {
+	struct fix_prefetch *pf;
 	int rc = load_root(b, path, err);
 
-	return rc < 0 ? rc : bag_parse_tag_files(b, dir_get, b, mode, err);
+	if (rc < 0)
+		return rc;
+	/* OpenSSL's first fetch (1 ms) overlaps the parsing of manifests,
+	 * before which nothing can be hashed. */
+	pf = mode == BAG_FULL
+		     ? fix_prefetch_start(b->algs[BK_PAYLOAD] | b->algs[BK_TAG])
+		     : NULL;
+	rc = bag_parse_tag_files(b, dir_get, b, mode, err);
+	fix_prefetch_join(pf);
+	return rc;
 }
 
 int

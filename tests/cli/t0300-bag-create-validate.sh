@@ -183,4 +183,13 @@ expect_json "create json files" .files 5
 expect_json "create json warnings" '.warnings[0].path' link
 check "info-file continuation kept" grep -q '^  description$' bag7/bag-info.txt
 
+# An OpenSSL without the manifests' algorithm (here: configured with no
+# digest provider at all) cannot verify them: an error per manifest, not
+# a crash and not "valid".
+printf 'openssl_conf = init\n[init]\nproviders = prov\n[prov]\nnull = null_sect\n[null_sect]\nactivate = 1\n' >nodigest.cnf
+OPENSSL_CONF=$T/nodigest.cnf run bag validate bag7
+expect_rc "validate without the algorithm exits 1" 1
+expect_out "manifest algorithm unsupported" "error: manifest-sha256.txt: algorithm 'sha256' is not supported"
+expect_out "tag manifest algorithm unsupported" "error: tagmanifest-sha256.txt: algorithm 'sha256' is not supported"
+
 finish

@@ -25,6 +25,25 @@ static const char abc_hex[FIX_ALG_COUNT][FIX_HEX_MAX] = {
 			   "18d38aa8dbf1925ab92386edd4009923",
 };
 
+/* A prefetch runs on its own thread and must be joined; with nothing
+ * to fetch there is no thread. */
+static void
+test_fix_prefetch_then_available(void **state)
+{
+	struct fix_prefetch *p;
+
+	(void)state;
+	assert_null(fix_prefetch_start(0));
+	fix_prefetch_join(NULL);
+	p = fix_prefetch_start(FIX_ALG_BIT(FIX_SHA256) |
+			       FIX_ALG_BIT(FIX_SHA512));
+	assert_non_null(p);
+	/* asked while the thread may still be fetching: waits for it */
+	assert_true(fix_alg_available(FIX_SHA512));
+	fix_prefetch_join(p);
+	assert_true(fix_alg_available(FIX_SHA256));
+}
+
 static void
 test_fix_alg_names_follow_rfc8493(void **state)
 {
@@ -685,6 +704,7 @@ main(void)
 		cmocka_unit_test(test_fix_engine_cancel_stops_submitting),
 		cmocka_unit_test(test_fix_engine_read_hook_and_cancel_mid_file),
 		cmocka_unit_test(test_fix_lines_split_lf_cr_crlf),
+		cmocka_unit_test(test_fix_prefetch_then_available),
 		cmocka_unit_test(test_fix_manifest_line_rules),
 		cmocka_unit_test(test_fix_path_encode_round_trips),
 		cmocka_unit_test(test_fix_text_decode_encodings),
