@@ -11,10 +11,11 @@ PKGS     := libxml-2.0 libarchive libcrypto sqlite3 libcurl libmicrohttpd \
 	    libutf8proc libmagic jansson raptor2 zlib
 # Compiled against, loaded with dlopen by the commands that need them
 # (repo/vl_dl.c), not linked: they would cost every start of vellum
-# the dynamic linking of some thirty libraries.
-DL_PKGS  := libcurl libmicrohttpd raptor2
+# the dynamic linking of some thirty-five libraries.  The tests link
+# libarchive: they build hostile archives themselves.
+DL_PKGS  := libcurl libmicrohttpd raptor2 libarchive
 LINK_PKGS := $(filter-out $(DL_PKGS),$(PKGS))
-TEST_PKGS := cmocka libmicrohttpd
+TEST_PKGS := cmocka libmicrohttpd libarchive
 # Debian 12 packages: libraries, then tools the build and tests use.
 # libcurl4-gnutls-dev, not the OpenSSL flavour: libraptor2-dev depends on
 # the GnuTLS one and conflicts with the other.
@@ -45,7 +46,8 @@ soname_of = $(or $(shell objdump -p "$$(pkg-config --variable=libdir $(1) \
 	2>/dev/null)/$(2)" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }'),$(3))
 DL_DEFS   := -DVL_CURL_SONAME='"$(call soname_of,libcurl,libcurl.so,libcurl-gnutls.so.4)"' \
 	     -DVL_MHD_SONAME='"$(call soname_of,libmicrohttpd,libmicrohttpd.so,libmicrohttpd.so.12)"' \
-	     -DVL_RAPTOR_SONAME='"$(call soname_of,raptor2,libraptor2.so,libraptor2.so.0)"'
+	     -DVL_RAPTOR_SONAME='"$(call soname_of,raptor2,libraptor2.so,libraptor2.so.0)"' \
+	     -DVL_ARC_SONAME='"$(call soname_of,libarchive,libarchive.so,libarchive.so.13)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(DL_DEFS)
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g

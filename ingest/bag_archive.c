@@ -16,8 +16,6 @@
  * for why not archive_write_disk: it resolves names against the process
  * working directory, which a library must not change).
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -30,6 +28,7 @@
 #include <unistd.h>
 
 #include "bag_impl.h"
+#include "../repo/vl_arc.h"
 
 #define ARC_TAG_TOTAL_MAX ((uint64_t)2 << 30) /* all tag files together */
 #define GUESS_ALGS                                      \
@@ -132,31 +131,29 @@ stem_of(const char *path)
 static struct archive *
 open_reader(const char *path, int fd, struct vl_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = vl_arc_read_new(err);
 	int r;
 
-	if (!a) {
-		vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if (!a)
 		return NULL;
-	}
 	/* Only what we accept: tar (ustar, pax, GNU), zip; gzip or none. */
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_none(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_zip(a);
+	vl_arc()->read_support_filter_gzip(a);
+	vl_arc()->read_support_filter_none(a);
+	vl_arc()->read_support_format_tar(a);
+	vl_arc()->read_support_format_gnutar(a);
+	vl_arc()->read_support_format_zip(a);
 	if (fd >= 0)
-		r = archive_read_open_fd(a, fd, 1 << 17);
+		r = vl_arc()->read_open_fd(a, fd, 1 << 17);
 	else
-		r = archive_read_open_filename(a, path, 1 << 17);
+		r = vl_arc()->read_open_filename(a, path, 1 << 17);
 	if (r != ARCHIVE_OK) {
 		vl_err_set(err,
-			   archive_errno(a) == ENOENT ? VL_E_NOTFOUND
-						      : VL_E_FORMAT,
+			   vl_arc()->errno_of(a) == ENOENT ? VL_E_NOTFOUND
+							   : VL_E_FORMAT,
 			   "cannot read '%s' as an archive: %s", path,
-			   archive_error_string(a) ? archive_error_string(a)
-						   : "unknown format");
-		archive_read_free(a);
+			   vl_arc()->error_string(a) ? vl_arc()->error_string(a)
+						     : "unknown format");
+		vl_arc()->read_free(a);
 		return NULL;
 	}
 	return a;
@@ -165,9 +162,9 @@ open_reader(const char *path, int fd, struct vl_err *err)
 static const char *
 entry_name(struct archive_entry *e)
 {
-	const char *n = archive_entry_pathname_utf8(e);
+	const char *n = vl_arc()->entry_pathname_utf8(e);
 
-	return n ? n : archive_entry_pathname(e);
+	return n ? n : vl_arc()->entry_pathname(e);
 }
 
 /* Strips "./" and a trailing "/" into out. */
@@ -189,14 +186,14 @@ clean_name(struct vl_buf *out, const char *name)
 static const char *
 entry_hostile(struct archive_entry *e, const char *name)
 {
-	mode_t t = archive_entry_filetype(e);
+	mode_t t = vl_arc()->entry_filetype(e);
 	const char *why;
 
 	if (!*name)
 		return "has an empty name";
 	if ((why = bag_path_unsafe(name)))
 		return why;
-	if (archive_entry_hardlink(e))
+	if (vl_arc()->entry_hardlink(e))
 		return "is a hard link";
 	if (t == AE_IFLNK)
 		return "is a symbolic link";
@@ -325,7 +322,7 @@ read_blob(struct arc *ac, struct archive *a, const char *rel, uint64_t declared,
 			    "the archive holds this file twice");
 		return 0;
 	}
-	while ((r = archive_read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
+	while ((r = vl_arc()->read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
 		if (data.len + n > BAG_TAG_MAX ||
 		    ac->tag_bytes + data.len + n > ARC_TAG_TOTAL_MAX) {
 			bag_problem(b, BAG_ERROR, "too-large", R_SERIAL, rel, 0,
@@ -341,7 +338,7 @@ read_blob(struct arc *ac, struct archive *a, const char *rel, uint64_t declared,
 	if (r != ARCHIVE_EOF) {
 		bag_problem(b, BAG_ERROR, "archive-corrupt", R_SERIAL, rel, 0,
 			    NULL, NULL, "cannot read: %s",
-			    archive_error_string(a));
+			    vl_arc()->error_string(a));
 		vl_buf_release(&data);
 		return 0;
 	}
@@ -394,7 +391,7 @@ hash_entry(struct arc *ac, struct archive *a, struct arc_file *f, unsigned algs,
 
 	if (algs && fix_hasher_reset(ac->h, algs, &e) < 0)
 		return vl_err_set(err, e.code, "%s", e.msg);
-	while ((r = archive_read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
+	while ((r = vl_arc()->read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
 		if (algs && fix_hasher_update(ac->h, p, n, &e) < 0)
 			return vl_err_set(err, e.code, "%s", e.msg);
 		total += n;
@@ -405,7 +402,7 @@ hash_entry(struct arc *ac, struct archive *a, struct arc_file *f, unsigned algs,
 	if (r != ARCHIVE_EOF) {
 		bag_problem(ac->b, BAG_ERROR, "archive-corrupt", R_SERIAL,
 			    f->path, 0, NULL, NULL, "cannot read: %s",
-			    archive_error_string(a));
+			    vl_arc()->error_string(a));
 		f->bad = 1;
 		return 0;
 	}
@@ -480,7 +477,7 @@ read_pass(struct arc *ac, int first, const unsigned *need, struct vl_err *err)
 		return vl_err_sys(err, VL_E_IO, "cannot reread '%s'", ac->path);
 	if (!(a = open_reader(ac->path, ac->fd, err)))
 		return err->code;
-	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+	while ((r = vl_arc()->read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *rel, *why;
 		int is_dir, size_set;
 		uint64_t declared;
@@ -490,16 +487,16 @@ read_pass(struct arc *ac, int first, const unsigned *need, struct vl_err *err)
 				bag_problem(ac->b, BAG_ERROR, "archive-corrupt",
 					    R_SERIAL, NULL, 0, NULL, NULL,
 					    "cannot read the archive: %s",
-					    archive_error_string(a));
+					    vl_arc()->error_string(a));
 			if (r == ARCHIVE_FATAL)
 				break;
 			continue;
 		}
 		if (first && ac->format == BAG_FMT_NONE) {
-			int fc = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+			int fc = vl_arc()->format(a) & ARCHIVE_FORMAT_BASE_MASK;
 
 			ac->format = fc == ARCHIVE_FORMAT_ZIP ? BAG_FMT_ZIP
-				     : archive_filter_code(a, 0) ==
+				     : vl_arc()->filter_code(a, 0) ==
 						     ARCHIVE_FILTER_GZIP
 					     ? BAG_FMT_TGZ
 					     : BAG_FMT_TAR;
@@ -508,9 +505,9 @@ read_pass(struct arc *ac, int first, const unsigned *need, struct vl_err *err)
 			rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 			break;
 		}
-		is_dir = archive_entry_filetype(e) == AE_IFDIR;
-		size_set = archive_entry_size_is_set(e);
-		declared = size_set ? (uint64_t)archive_entry_size(e) : 0;
+		is_dir = vl_arc()->entry_filetype(e) == AE_IFDIR;
+		size_set = vl_arc()->entry_size_is_set(e);
+		declared = size_set ? (uint64_t)vl_arc()->entry_size(e) : 0;
 		if ((why = entry_hostile(e, name.buf))) {
 			if (first)
 				bag_problem(ac->b, BAG_ERROR, "hostile-entry",
@@ -567,7 +564,7 @@ read_pass(struct arc *ac, int first, const unsigned *need, struct vl_err *err)
 		if (rc < 0)
 			break;
 	}
-	archive_read_free(a);
+	vl_arc()->read_free(a);
 	vl_buf_release(&name);
 	return rc;
 }
@@ -759,15 +756,15 @@ static int
 ar_fail(struct packer *p, const char *what)
 {
 	return vl_err_set(p->err, VL_E_IO, "cannot write %s: %s", what,
-			  archive_error_string(p->a)
-				  ? archive_error_string(p->a)
+			  vl_arc()->error_string(p->a)
+				  ? vl_arc()->error_string(p->a)
 				  : "failed");
 }
 
 static int
 pack_entry(struct packer *p, const char *rel, const struct stat *st, int fd)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = vl_arc()->entry_new();
 	struct vl_buf name = VL_BUF_INIT;
 	int rc = 0;
 
@@ -775,13 +772,13 @@ pack_entry(struct packer *p, const char *rel, const struct stat *st, int fd)
 		return vl_err_set(p->err, VL_E_NOMEM, "out of memory");
 	vl_buf_addf(&name, "%s%s%s%s", p->top, *rel ? "/" : "", rel,
 		    S_ISDIR(st->st_mode) ? "/" : "");
-	archive_entry_set_pathname_utf8(e, name.buf);
-	archive_entry_set_filetype(e,
-				   S_ISDIR(st->st_mode) ? AE_IFDIR : AE_IFREG);
-	archive_entry_set_perm(e, S_ISDIR(st->st_mode) ? 0755 : 0644);
-	archive_entry_set_mtime(e, st->st_mtime, 0);
-	archive_entry_set_size(e, S_ISDIR(st->st_mode) ? 0 : st->st_size);
-	if (archive_write_header(p->a, e) < ARCHIVE_WARN) {
+	vl_arc()->entry_set_pathname_utf8(e, name.buf);
+	vl_arc()->entry_set_filetype(e, S_ISDIR(st->st_mode) ? AE_IFDIR
+							     : AE_IFREG);
+	vl_arc()->entry_set_perm(e, S_ISDIR(st->st_mode) ? 0755 : 0644);
+	vl_arc()->entry_set_mtime(e, st->st_mtime, 0);
+	vl_arc()->entry_set_size(e, S_ISDIR(st->st_mode) ? 0 : st->st_size);
+	if (vl_arc()->write_header(p->a, e) < ARCHIVE_WARN) {
 		rc = ar_fail(p, name.buf);
 		goto out;
 	}
@@ -800,7 +797,7 @@ pack_entry(struct packer *p, const char *rel, const struct stat *st, int fd)
 			}
 			if ((uint64_t)n > left)
 				n = (ssize_t)left; /* grew while packing */
-			if (archive_write_data(p->a, p->buf, (size_t)n) < 0) {
+			if (vl_arc()->write_data(p->a, p->buf, (size_t)n) < 0) {
 				rc = ar_fail(p, name.buf);
 				goto out;
 			}
@@ -808,7 +805,7 @@ pack_entry(struct packer *p, const char *rel, const struct stat *st, int fd)
 		}
 	}
 out:
-	archive_entry_free(e);
+	vl_arc()->entry_free(e);
 	vl_buf_release(&name);
 	return rc;
 }
@@ -969,31 +966,35 @@ pack(const char *path, const char *archive, enum bag_format fmt,
 		goto out;
 	}
 	p.top = top;
-	if (!(p.buf = malloc(1 << 17)) || !(p.a = archive_write_new()) ||
+	if (!(p.a = vl_arc_write_new(err))) {
+		rc = err->code;
+		goto out;
+	}
+	if (!(p.buf = malloc(1 << 17)) ||
 	    vl_buf_addf(&tmp, "%s.tmp-XXXXXX", archive) < 0) {
 		rc = vl_err_set(err, VL_E_NOMEM, "out of memory");
 		goto out;
 	}
 	if (fmt == BAG_FMT_ZIP) {
-		archive_write_set_format_zip(p.a);
-		archive_write_set_format_option(p.a, "zip", "hdrcharset",
-						"UTF-8");
+		vl_arc()->write_set_format_zip(p.a);
+		vl_arc()->write_set_format_option(p.a, "zip", "hdrcharset",
+						  "UTF-8");
 	} else {
-		archive_write_set_format_pax_restricted(p.a);
+		vl_arc()->write_set_format_pax_restricted(p.a);
 		if (fmt == BAG_FMT_TGZ)
-			archive_write_add_filter_gzip(p.a);
+			vl_arc()->write_add_filter_gzip(p.a);
 	}
 	if ((fd = mkstemp(tmp.buf)) < 0) {
 		rc = vl_err_sys(err, VL_E_IO, "cannot create '%s'", tmp.buf);
 		goto out;
 	}
-	if (archive_write_open_fd(p.a, fd) != ARCHIVE_OK) {
+	if (vl_arc()->write_open_fd(p.a, fd) != ARCHIVE_OK) {
 		rc = ar_fail(&p, archive);
 		goto out;
 	}
 	if ((rc = pack_all(&p)) < 0)
 		goto out;
-	if (archive_write_close(p.a) != ARCHIVE_OK) {
+	if (vl_arc()->write_close(p.a) != ARCHIVE_OK) {
 		rc = ar_fail(&p, archive);
 		goto out;
 	}
@@ -1013,7 +1014,7 @@ pack(const char *path, const char *archive, enum bag_format fmt,
 		    : vl_err_set(err, VL_E_NOMEM, "out of memory");
 out:
 	if (p.a)
-		archive_write_free(p.a);
+		vl_arc()->write_free(p.a);
 	if (fd >= 0)
 		close(fd);
 	if (tmp.len)
@@ -1042,7 +1043,7 @@ unpack_data(struct archive *a, int fd, const char *name, uint64_t declared,
 	uint64_t got = 0;
 	int r;
 
-	while ((r = archive_read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
+	while ((r = vl_arc()->read_data_block(a, &p, &n, &off)) == ARCHIVE_OK) {
 		const char *q = p;
 
 		got += n;
@@ -1066,7 +1067,7 @@ unpack_data(struct archive *a, int fd, const char *name, uint64_t declared,
 	}
 	if (r != ARCHIVE_EOF)
 		return vl_err_set(err, VL_E_FORMAT, "cannot read '%s': %s",
-				  name, archive_error_string(a));
+				  name, vl_arc()->error_string(a));
 	if (size_set && got != declared)
 		return vl_err_set(err, VL_E_UNSAFE,
 				  "archive entry '%s' holds %llu bytes, not "
@@ -1085,7 +1086,7 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 	uint64_t total = 0, count = 0;
 	int r, rc = 0;
 
-	while ((r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
+	while ((r = vl_arc()->read_next_header(a, &e)) != ARCHIVE_EOF) {
 		const char *why;
 		char *slash;
 		int fd;
@@ -1093,7 +1094,7 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			rc = vl_err_set(err, VL_E_FORMAT,
 					"cannot read the archive: %s",
-					archive_error_string(a));
+					vl_arc()->error_string(a));
 			break;
 		}
 		if (++count > UNPACK_MAX_ENTRIES) {
@@ -1114,7 +1115,7 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 		}
 		slash = strchr(name.buf, '/');
 		if (!*top) {
-			if (!slash && archive_entry_filetype(e) != AE_IFDIR) {
+			if (!slash && vl_arc()->entry_filetype(e) != AE_IFDIR) {
 				rc = vl_err_set(err, VL_E_FORMAT,
 						"'%s' is at the top level; a "
 						"serialized bag holds one "
@@ -1135,7 +1136,7 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 					*top, name.buf);
 			break;
 		}
-		if (archive_entry_filetype(e) == AE_IFDIR) {
+		if (vl_arc()->entry_filetype(e) == AE_IFDIR) {
 			if ((rc = bag_mkdirs_at(tmpfd, name.buf, err)) < 0)
 				break;
 			continue;
@@ -1154,8 +1155,8 @@ unpack_into(struct archive *a, int tmpfd, char **top, struct vl_err *err)
 			break;
 		}
 		rc = unpack_data(a, fd, name.buf,
-				 (uint64_t)archive_entry_size(e),
-				 archive_entry_size_is_set(e), &total, err);
+				 (uint64_t)vl_arc()->entry_size(e),
+				 vl_arc()->entry_size_is_set(e), &total, err);
 		if (close(fd) < 0 && rc == 0)
 			rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'",
 					name.buf);
@@ -1229,7 +1230,7 @@ unpack(const char *archive, const char *dest, char **made, struct vl_err *err)
 		*made = vl_buf_detach(&final, NULL);
 out:
 	if (a)
-		archive_read_free(a);
+		vl_arc()->read_free(a);
 	if (tmpfd >= 0)
 		close(tmpfd);
 	if (tmpdir)

@@ -5,8 +5,6 @@
  * through the storage interface - or, for a catalog-only object (no bag
  * in storage), of a bag made from its catalog rows (catalog_bag.c).
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 
 #include "export_impl.h"
+#include "../repo/vl_arc.h"
 
 /* ---- looking objects up ---- */
 
@@ -178,9 +177,9 @@ copy_to_archive(int in, struct archive *a, uint64_t *bytes, struct vl_err *err,
 		if (n == 0)
 			return 0;
 		*bytes += (uint64_t)n;
-		if (archive_write_data(a, buf, (size_t)n) != n)
+		if (vl_arc()->write_data(a, buf, (size_t)n) != n)
 			return vl_err_set(err, VL_E_IO, "cannot write '%s': %s",
-					  rel, archive_error_string(a));
+					  rel, vl_arc()->error_string(a));
 	}
 }
 
@@ -198,17 +197,17 @@ entry_begin(struct exp *x, const char *rel, uint64_t size, time_t mtime,
 	vl_buf_reset(&x->path);
 	vl_buf_addf(&x->path, "%s/%s", x->a ? x->id : x->dir, rel);
 	if (x->a) {
-		e = archive_entry_new();
-		archive_entry_set_pathname_utf8(e, x->path.buf);
-		archive_entry_set_size(e, (la_int64_t)size);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_mtime(e, mtime, 0);
-		if (archive_write_header(x->a, e) != ARCHIVE_OK)
+		e = vl_arc()->entry_new();
+		vl_arc()->entry_set_pathname_utf8(e, x->path.buf);
+		vl_arc()->entry_set_size(e, (la_int64_t)size);
+		vl_arc()->entry_set_filetype(e, AE_IFREG);
+		vl_arc()->entry_set_perm(e, 0644);
+		vl_arc()->entry_set_mtime(e, mtime, 0);
+		if (vl_arc()->write_header(x->a, e) != ARCHIVE_OK)
 			rc = vl_err_set(x->err, VL_E_IO,
 					"cannot write '%s': %s", rel,
-					archive_error_string(x->a));
-		archive_entry_free(e);
+					vl_arc()->error_string(x->a));
+		vl_arc()->entry_free(e);
 		return rc;
 	}
 	vl_buf_add(&parent, x->path.buf,
@@ -286,11 +285,11 @@ export_mem(struct exp *x, const struct ing_mem_file *f, time_t mtime)
 	if ((rc = entry_begin(x, f->path, f->len, mtime, &out)) < 0)
 		goto out;
 	if (x->a) {
-		if (archive_write_data(x->a, f->data, f->len) !=
+		if (vl_arc()->write_data(x->a, f->data, f->len) !=
 		    (la_ssize_t)f->len)
 			rc = vl_err_set(x->err, VL_E_IO,
 					"cannot write '%s': %s", f->path,
-					archive_error_string(x->a));
+					vl_arc()->error_string(x->a));
 	} else if (vl_write_all(out, f->data, f->len) < 0) {
 		rc = vl_err_sys(x->err, VL_E_IO, "cannot write '%s'",
 				x->path.buf);
@@ -321,17 +320,17 @@ export_payload_dir(struct exp *x)
 		vl_buf_release(&p);
 		return rc;
 	}
-	if (!(e = archive_entry_new()))
+	if (!(e = vl_arc()->entry_new()))
 		return vl_err_set(x->err, VL_E_NOMEM, "out of memory");
 	vl_buf_addf(&p, "%s/data/", x->id);
-	archive_entry_set_pathname_utf8(e, p.buf);
-	archive_entry_set_filetype(e, AE_IFDIR);
-	archive_entry_set_perm(e, 0755);
-	archive_entry_set_mtime(e, time(NULL), 0);
-	if (archive_write_header(x->a, e) != ARCHIVE_OK)
+	vl_arc()->entry_set_pathname_utf8(e, p.buf);
+	vl_arc()->entry_set_filetype(e, AE_IFDIR);
+	vl_arc()->entry_set_perm(e, 0755);
+	vl_arc()->entry_set_mtime(e, time(NULL), 0);
+	if (vl_arc()->write_header(x->a, e) != ARCHIVE_OK)
 		rc = vl_err_set(x->err, VL_E_IO, "cannot write '%s': %s", p.buf,
-				archive_error_string(x->a));
-	archive_entry_free(e);
+				vl_arc()->error_string(x->a));
+	vl_arc()->entry_free(e);
 	vl_buf_release(&p);
 	return rc;
 }
@@ -342,26 +341,25 @@ open_archive(struct exp *x, const char *file, const char *tmp,
 {
 	size_t n = strlen(file);
 
-	x->a = archive_write_new();
-	if (!x->a)
-		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	if (!(x->a = vl_arc_write_new(err)))
+		return err->code;
 	if (n > 4 && !strcmp(file + n - 4, ".zip")) {
-		archive_write_set_format_zip(x->a);
+		vl_arc()->write_set_format_zip(x->a);
 	} else if ((n > 4 && !strcmp(file + n - 4, ".tgz")) ||
 		   (n > 7 && !strcmp(file + n - 7, ".tar.gz"))) {
-		archive_write_set_format_pax_restricted(x->a);
-		archive_write_add_filter_gzip(x->a);
+		vl_arc()->write_set_format_pax_restricted(x->a);
+		vl_arc()->write_add_filter_gzip(x->a);
 	} else if (n > 4 && !strcmp(file + n - 4, ".tar")) {
-		archive_write_set_format_pax_restricted(x->a);
+		vl_arc()->write_set_format_pax_restricted(x->a);
 	} else {
 		return vl_err_set(err, VL_E_INVAL,
 				  "'%s': export to a directory, or to a file "
 				  "ending in .tar, .tar.gz, .tgz or .zip",
 				  file);
 	}
-	if (archive_write_open_filename(x->a, tmp) != ARCHIVE_OK)
+	if (vl_arc()->write_open_filename(x->a, tmp) != ARCHIVE_OK)
 		return vl_err_set(err, VL_E_IO, "cannot create '%s': %s", tmp,
-				  archive_error_string(x->a));
+				  vl_arc()->error_string(x->a));
 	return 0;
 }
 
@@ -418,9 +416,9 @@ export_close(struct exp *x, const char *to, const char *tmp, const char *final)
 {
 	int fd, rc;
 
-	if (x->a && archive_write_close(x->a) != ARCHIVE_OK)
+	if (x->a && vl_arc()->write_close(x->a) != ARCHIVE_OK)
 		return vl_err_set(x->err, VL_E_IO, "cannot write '%s': %s", to,
-				  archive_error_string(x->a));
+				  vl_arc()->error_string(x->a));
 	if (x->a) {
 		if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) >= 0) {
 			fsync(fd);
@@ -494,7 +492,7 @@ ing_export(struct repo *r, const char *id, const char *to,
 	snprintf(rep->path, sizeof(rep->path), "%s", final.buf);
 out:
 	if (x.a)
-		archive_write_free(x.a);
+		vl_arc()->write_free(x.a);
 	if (rc < 0 && tmp.len)
 		vl_rmtree(tmp.buf);
 	ing_mem_bag_release(&mem);

@@ -4,10 +4,12 @@
  * libcurl, libmicrohttpd and Raptor pull in some thirty libraries
  * between them (GnuTLS, Kerberos, LDAP, libxslt ...); linked into the
  * binary, the dynamic linker mapped and relocated all of them at every
- * start of vellum, 6 of its 11 ms.  They are loaded with dlopen(3) by
- * the commands that talk HTTP, serve OAI-PMH or read RDF, and only by
- * those.  A library once loaded stays loaded (never dlclose'd), so the
- * function pointers resolved from it stay valid for the process.
+ * start of vellum, 6 of its 11 ms.  libarchive and its compressors (zstd,
+ * lz4, bzip2, nettle, acl) took another 0.6 ms.  They are loaded with
+ * dlopen(3) by the commands that talk HTTP, serve OAI-PMH, read RDF or
+ * read and write archives, and only by those.  A library once loaded stays
+ * loaded (never dlclose'd), so the function pointers resolved from it stay
+ * valid for the process.
  */
 #include <dlfcn.h>
 #include <pthread.h>
