@@ -506,15 +506,6 @@ cmp_nfc_name(const void *pa, const void *pb)
 	return strcmp(a->nfc, b->nfc);
 }
 
-static int
-has_non_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
-
 /* Names in one directory that differ only by Unicode normalization
  * would become one name on macOS and in many tools: refuse.  The names
  * are sorted by their NFC form, so twins end up side by side; an ASCII
@@ -528,14 +519,14 @@ check_normalization(struct cctx *c, char **names, size_t n)
 	int rc = 0;
 
 	for (i = 0; i < n && !wide; i++)
-		wide = has_non_ascii(names[i]);
+		wide = !bag_is_ascii(names[i]);
 	if (!wide)
 		return 0;
 	if (!(v = calloc(n, sizeof(*v))))
 		return failf(c, VL_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		v[i].name = names[i];
-		if (has_non_ascii(names[i]))
+		if (!bag_is_ascii(names[i]))
 			v[i].nfc = (char *)utf8proc_NFC(
 				(const utf8proc_uint8_t *)names[i]);
 		/* Not UTF-8 (refused by check_name) or no memory: it is

@@ -151,6 +151,9 @@ struct bag_file *bag_lookup_nfc(struct bag *b, const char *path);
 const char *bag_path_unsafe(const char *path);
 /* Reads bagit.txt bytes (NULL if absent) into the declaration. */
 void bag_parse_declaration(struct bag *b, const char *data, size_t len);
+/* 1 when s (NUL-terminated) is all ASCII: its own NFC and case-free of
+ * Unicode rules. */
+int bag_is_ascii(const char *s);
 /* Records root-level names: manifests are recognized and numbered. */
 void bag_note_root_file(struct bag *b, const char *name);
 /* Drops (as unsupported) the manifests whose algorithm this OpenSSL

@@ -204,8 +204,8 @@ bag_intern(struct bag *b, const char *path, int kind)
 	return f;
 }
 
-static int
-is_ascii(const char *s)
+int
+bag_is_ascii(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s >= 0x80)
@@ -233,7 +233,7 @@ build_nfc(struct bag *b)
 		if (!b->files.slot[i].key)
 			continue;
 		f->nfc_next = NULL;
-		if (is_ascii(f->path) || !(key = nfc_of(f->path)))
+		if (bag_is_ascii(f->path) || !(key = nfc_of(f->path)))
 			continue;
 		if ((head = table_get(&b->nfc, key))) {
 			free(key);
@@ -254,7 +254,7 @@ bag_lookup_nfc(struct bag *b, const char *path)
 	struct bag_file *f;
 	char *key;
 
-	if (is_ascii(path))
+	if (bag_is_ascii(path))
 		return NULL;
 	if (!b->nfc_built && build_nfc(b) < 0)
 		return NULL;
@@ -1369,7 +1369,7 @@ fold_key(const char *path)
 	utf8proc_uint8_t *key = NULL;
 	size_t i;
 
-	if (!is_ascii(path)) {
+	if (!bag_is_ascii(path)) {
 		if (utf8proc_map((const utf8proc_uint8_t *)path, 0, &key,
 				 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
 					 UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) <

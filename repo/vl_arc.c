@@ -24,26 +24,26 @@ vl_arc(void)
 	return &api;
 }
 
-struct archive *
-vl_arc_read_new(struct vl_err *err)
+static struct archive *
+new_handle(int writing, struct vl_err *err)
 {
 	struct archive *a;
 
 	if (vl_arc_load(err) < 0)
 		return NULL;
-	if (!(a = api.read_new()))
+	if (!(a = writing ? api.write_new() : api.read_new()))
 		vl_err_set(err, VL_E_NOMEM, "out of memory");
 	return a;
 }
 
 struct archive *
+vl_arc_read_new(struct vl_err *err)
+{
+	return new_handle(0, err);
+}
+
+struct archive *
 vl_arc_write_new(struct vl_err *err)
 {
-	struct archive *a;
-
-	if (vl_arc_load(err) < 0)
-		return NULL;
-	if (!(a = api.write_new()))
-		vl_err_set(err, VL_E_NOMEM, "out of memory");
-	return a;
+	return new_handle(1, err);
 }
