@@ -7,14 +7,19 @@
 # The limit is what OpenSSL hashes on every core, for the same work:
 #   sha256+sha512: cores / (1/s256 + 1/s512)   sha256 alone: cores * s256
 # with s256, s512 from `openssl speed -evp` (16 KiB blocks).  Each timing
-# is the best of BENCH_RUNS (default 3); max RSS comes from /usr/bin/time.
+# is the best of BENCH_RUNS (default 7 on the small tree, whose runs take
+# a tenth of a second and whose best of 3 could still land in one of this
+# VM's slow spells, and 3 on the big one); max RSS comes from
+# /usr/bin/time.
 # Prints ratios; asserts nothing (timing on a shared machine is noisy).
 set -eu
 
 V=${1:-./vellum}
 case "$V" in /*) ;; *) V=$(pwd)/$V ;; esac
 OUT=${BENCH_OUT:-$(pwd)/bench/out/bag}
-RUNS=${BENCH_RUNS:-3}
+SMALL_RUNS=${BENCH_RUNS:-7}
+BIG_RUNS=${BENCH_RUNS:-3}
+RUNS=$BIG_RUNS
 CORES=$(nproc)
 mkdir -p "$OUT"
 
@@ -183,6 +188,7 @@ gen_big
 # timing below, the references' as well as vellum's: about 5 ms, which
 # is 5% of a 0.1 s run.  (true's own exec, some 0.4 ms, goes with it:
 # the bias is that much in favour of every command timed.)
+RUNS=$SMALL_RUNS
 timed true
 OVERHEAD=$BEST
 echo "harness overhead (date + time(1) around true): $(awk "BEGIN { printf \"%.1f\", $OVERHEAD * 1000 }") ms, subtracted from every timing"
@@ -197,7 +203,9 @@ measure_limit() {
 	echo "openssl speed -evp per core: sha256 $(mbps "$S256" 1) MB/s, sha512 $(mbps "$S512" 1) MB/s"
 }
 measure_limit
+RUNS=$SMALL_RUNS
 bench_tree "small (2,000 files of 1-64 KiB)" "$OUT/small"
 measure_limit
+RUNS=$BIG_RUNS
 bench_tree "big (8 files of 128 MiB)" "$OUT/big"
 echo "targets: >= 0.9 of the limit on big files, >= 0.7 on small ones; max RSS < 64 MB"
