@@ -1162,8 +1162,12 @@ sync_in_place(int rootfd, const char *src, struct vl_err *err)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		fds[i] = openat(rootfd, names[i],
-				O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		/* data/ is synced below, with the root, after the files */
+		fds[i] = !strcmp(names[i], "data")
+				 ? -1
+				 : openat(rootfd, names[i],
+					  O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+						  O_NONBLOCK);
 		if (fds[i] >= 0)
 			(void)sync_file_range(fds[i], 0, 0,
 					      SYNC_FILE_RANGE_WRITE);
