@@ -9,8 +9,8 @@
 # with s256, s512 from `openssl speed -evp` (16 KiB blocks).  Each timing
 # is the best of BENCH_RUNS (default 7 on the small tree, whose runs take
 # a tenth of a second and whose best of 3 could still land in one of this
-# VM's slow spells, and 3 on the big one); max RSS comes from
-# /usr/bin/time.
+# VM's slow spells, and 3 on the big one), the commands compared taking
+# turns, one run each per round; max RSS comes from /usr/bin/time.
 # Prints ratios; asserts nothing (timing on a shared machine is noisy).
 set -eu
 
@@ -120,47 +120,68 @@ ratio() { awk "BEGIN { printf \"%.2f\", ($1) / ($2) }"; }
 SUMSUMS='find "$0" -type f -print0 | xargs -0 sha256sum >/dev/null &&
 	find "$0" -type f -print0 | xargs -0 sha512sum >/dev/null'
 
+# keep NAME: after a `timed` of one run, keeps the faster run's time and
+# CPU in NAME_t and NAME_cpu, the largest RSS in NAME_rss.
+keep() {
+	eval "_t=\${${1}_t:-}; _r=\${${1}_rss:-0}"
+	if [ -z "$_t" ] || awk "BEGIN { exit !($BEST < $_t) }"; then
+		eval "${1}_t=$BEST; ${1}_cpu=$CPU"
+	fi
+	[ "$RSS" -gt "$_r" ] && eval "${1}_rss=$RSS"
+	return 0
+}
+
 bench_tree() { # NAME DIR
 	name=$1
 	src=$2/src
 	bytes=$(bytes_of "$src")
 	files=$(find "$src" -type f | wc -l)
 	cat "$src"/*/* "$src"/* >/dev/null 2>&1 || true # warm the cache
+	c_t= c_rss=0 d_t= d_rss=0 v_t= v_rss=0 s_t= s_rss=0 v256_t= v256_rss=0 h_t= h_rss=0
+	rm -rf "$2/bag" "$2/bag256"
+	"$V" bag create -q -a sha256 -a sha512 "$src" "$2/bag"
+	"$V" bag create -q -a sha256 "$src" "$2/bag256"
+	sync
+	have_hd=
+	command -v hashdeep >/dev/null 2>&1 && have_hd=1
 
-	# in place, on a hard-linked copy (no data copied): hashing only.
-	# The copy's metadata is synced before the clock starts: the sync a
-	# bag create ends with must not pay for the journal of the harness's
-	# own cp -al (6 ms of a 110 ms run), which a real source never has.
-	BEFORE="rm -rf '$2/work'; cp -al '$src' '$2/work'; sync"
-	timed "$V" bag create -q -a sha256 -a sha512 "$2/work"
-	c_t=$BEST
-	c_cpu=$CPU
-	c_rss=$RSS
-	rm -rf "$2/work"
-	# into DEST: copied in the same read, then synced to disk
+	# The commands compared take turns, one run each per round: a slow
+	# spell of the VM then costs each of them a run, not one of them all
+	# its runs.
+	reps=$RUNS
+	RUNS=1
+	rep=0
+	while [ "$rep" -lt "$reps" ]; do
+		# in place, on a hard-linked copy (no data copied): hashing
+		# only.  The copy's metadata is synced before the clock
+		# starts: the sync a bag create ends with must not pay for the
+		# journal of the harness's own cp -al (6 ms of a 110 ms run),
+		# which a real source never has.
+		BEFORE="rm -rf '$2/work'; cp -al '$src' '$2/work'; sync"
+		timed "$V" bag create -q -a sha256 -a sha512 "$2/work"
+		keep c
+		BEFORE=
+		timed "$V" bag validate -q "$2/bag"
+		keep v
+		timed sh -c "$SUMSUMS" "$src"
+		keep s
+		timed "$V" bag validate -q "$2/bag256"
+		keep v256
+		if [ -n "$have_hd" ]; then
+			timed hashdeep -c sha256 -r "$2/bag256/data"
+			keep h
+		fi
+		rep=$((rep + 1))
+	done
+	RUNS=$reps
+	rm -rf "$2/work" "$2/bag256"
+	# into DEST: copied in the same read, then synced to disk.  Timed
+	# apart: its writes would slow whatever ran after them.
 	BEFORE="rm -rf '$2/bag'; sync"
 	timed "$V" bag create -q -a sha256 -a sha512 "$src" "$2/bag"
 	d_t=$BEST
 	d_rss=$RSS
 	BEFORE=
-	[ -d "$2/bag" ] || "$V" bag create -q -a sha256 -a sha512 "$src" "$2/bag"
-	timed "$V" bag validate -q "$2/bag"
-	v_t=$BEST
-	v_cpu=$CPU
-	v_rss=$RSS
-	timed sh -c "$SUMSUMS" "$src"
-	s_t=$BEST
-	rm -rf "$2/bag256"
-	"$V" bag create -q -a sha256 "$src" "$2/bag256"
-	timed "$V" bag validate -q "$2/bag256"
-	v256_t=$BEST
-	if command -v hashdeep >/dev/null 2>&1; then
-		timed hashdeep -c sha256 -r "$2/bag256/data"
-		h_t=$BEST
-	else
-		h_t=
-	fi
-	rm -rf "$2/bag256"
 
 	echo "== $name: $files files, $(mbps "$bytes" 1) MB, $CORES cores"
 	echo "limit (openssl, sha256+sha512, all cores): $(mbps "$LIMIT2" 1) MB/s; sha256 alone: $(mbps "$LIMIT1" 1) MB/s"
