@@ -392,7 +392,13 @@ export_open(struct exp *x, const char *to, struct vl_buf *tmp,
 		if ((fd = mkstemp(tmp->buf)) < 0)
 			return vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
 					  tmp->buf);
+		/* mkstemp makes it 0600; an exported bag is for others to
+		 * read too. */
+		rc = fchmod(fd, 0644);
 		close(fd);
+		if (rc < 0)
+			return vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+					  tmp->buf);
 		return open_archive(x, to, tmp->buf, x->err);
 	}
 	/* DIR/ID, built as DIR/.ID.partial-XXXXXX then renamed. */
@@ -406,31 +412,91 @@ export_open(struct exp *x, const char *to, struct vl_buf *tmp,
 	if (!mkdtemp(tmp->buf))
 		return vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
 				  tmp->buf);
+	/* mkdtemp makes it 0700; the bag is for others to read too (the
+	 * mode `vellum bag create` gives a bag). */
+	if (chmod(tmp->buf, 0755) < 0)
+		return vl_err_sys(x->err, VL_E_IO, "cannot create '%s'",
+				  tmp->buf);
 	x->dir = tmp->buf;
 	return 0;
 }
 
-/* The bag is complete in tmp: made durable and renamed to final. */
+/* Renames tmp to final unless final exists (renameat2 RENAME_NOREPLACE:
+ * checked and done in one step, so nothing that appears meanwhile is
+ * replaced).  Where the file system cannot, a check and rename(2). */
 static int
-export_close(struct exp *x, const char *to, const char *tmp, const char *final)
+rename_new(const char *tmp, const char *final, struct vl_err *err)
 {
-	int fd, rc;
+	struct stat st;
 
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
+				  final);
+	if (errno != EINVAL && errno != ENOSYS)
+		return vl_err_sys(err, VL_E_IO, "cannot rename to '%s'", final);
+	if (lstat(final, &st) == 0)
+		return vl_err_set(err, VL_E_EXISTS, "'%s' already exists",
+				  final);
+	if (rename(tmp, final) < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot rename to '%s'", final);
+	return 0;
+}
+
+/* The directory final was renamed into, synced so the rename lasts. */
+static int
+sync_parent(const char *final, struct vl_err *err)
+{
+	const char *slash = strrchr(final, '/');
+	char *dir;
+	int rc;
+
+	if (!slash)
+		return vl_fsync_dir(".", err);
+	if (slash == final)
+		return vl_fsync_dir("/", err);
+	if (!(dir = strndup(final, (size_t)(slash - final))))
+		return vl_err_set(err, VL_E_NOMEM, "out of memory");
+	rc = vl_fsync_dir(dir, err);
+	free(dir);
+	return rc;
+}
+
+/* Syncs the finished archive file. */
+static int
+sync_file(const char *path, struct vl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", path);
+	if (fsync(fd) < 0)
+		rc = vl_err_sys(err, VL_E_IO, "cannot write '%s'", path);
+	close(fd);
+	return rc;
+}
+
+/* The bag is complete in tmp: made durable (every file was synced as it
+ * was written; here the archive, or every directory of the tree), then
+ * renamed to final, never over anything, and the rename made durable.
+ * *renamed says whether final now holds it. */
+static int
+export_close(struct exp *x, const char *to, const char *tmp, const char *final,
+	     int *renamed)
+{
+	int rc;
+
+	*renamed = 0;
 	if (x->a && vl_arc()->write_close(x->a) != ARCHIVE_OK)
 		return vl_err_set(x->err, VL_E_IO, "cannot write '%s': %s", to,
 				  vl_arc()->error_string(x->a));
-	if (x->a) {
-		if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	} else if ((rc = vl_fsync_dir(tmp, x->err)) < 0) {
+	if ((rc = x->a ? sync_file(tmp, x->err) : vl_fsync_dirs(tmp, x->err)) <
+		    0 ||
+	    (rc = rename_new(tmp, final, x->err)) < 0)
 		return rc;
-	}
-	if (rename(tmp, final) < 0)
-		return vl_err_sys(x->err, VL_E_IO, "cannot rename to '%s'",
-				  final);
-	return 0;
+	*renamed = 1;
+	return sync_parent(final, x->err);
 }
 
 /* The object as one snapshot of the catalog: its row and, when it has
@@ -470,7 +536,7 @@ ing_export(struct repo *r, const char *id, const char *to,
 	struct ing_object o;
 	time_t now = time(NULL);
 	size_t i;
-	int rc;
+	int rc, renamed = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	if ((rc = export_source(r, id, &o, &mem, err)) < 0)
@@ -484,7 +550,8 @@ ing_export(struct repo *r, const char *id, const char *to,
 	else
 		for (i = 0; i < mem.n && rc == 0; i++)
 			rc = export_mem(&x, &mem.v[i], now);
-	if (rc < 0 || (rc = export_close(&x, to, tmp.buf, final.buf)) < 0)
+	if (rc < 0 ||
+	    (rc = export_close(&x, to, tmp.buf, final.buf, &renamed)) < 0)
 		goto out;
 	rep->files = x.files;
 	rep->bytes = x.bytes;
@@ -493,8 +560,10 @@ ing_export(struct repo *r, const char *id, const char *to,
 out:
 	if (x.a)
 		vl_arc()->write_free(x.a);
-	if (rc < 0 && tmp.len)
-		vl_rmtree(tmp.buf);
+	/* All or nothing: a bag whose rename could not be made durable is
+	 * taken back too. */
+	if (rc < 0 && (renamed ? final.len : tmp.len))
+		vl_rmtree(renamed ? final.buf : tmp.buf);
 	ing_mem_bag_release(&mem);
 	vl_buf_release(&x.path);
 	vl_buf_release(&tmp);

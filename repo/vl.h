@@ -124,6 +124,10 @@ int vl_rmtree(const char *path);
 int vl_copy_fd(int in, int out, const char *name, struct vl_err *err);
 /* fsync a directory (after a rename or create inside it). */
 int vl_fsync_dir(const char *path, struct vl_err *err);
+/* fsync every directory of the tree at path (not following symlinks),
+ * deepest first: the entries made in each become durable (the files'
+ * own data is their writer's to sync). */
+int vl_fsync_dirs(const char *path, struct vl_err *err);
 /* Write data to path atomically: temp file, fsync, rename, fsync dir. */
 /* Writes all len bytes to fd (again after EINTR and short writes);
  * -1 with errno on failure. */

@@ -6,6 +6,7 @@
  * vl_path_check() before it is joined to a root, so nothing is ever read
  * or written outside that root (RFC 8493 section 5 asks the same of bags).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -226,6 +227,65 @@ vl_fsync_dir(const char *path, struct vl_err *err)
 		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", path);
 	if (fsync(fd) < 0 && errno != EINVAL)
 		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", path);
+	close(fd);
+	return rc;
+}
+
+/* fsyncs the directories below dfd (depth first), then dfd itself. */
+static int
+fsync_dirs_at(int dfd, const char *path, unsigned depth, struct vl_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd, rc = 0;
+
+	if (depth > 256)
+		return vl_err_set(err, VL_E_INVAL, "'%s' is nested too deeply",
+				  path);
+	if ((fd = dup(dfd)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return vl_err_sys(err, VL_E_IO, "cannot read '%s'", path);
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		struct vl_buf sub = VL_BUF_INIT;
+		struct stat st;
+		int sfd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type != DT_DIR &&
+		    (de->d_type != DT_UNKNOWN ||
+		     fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
+		vl_buf_addf(&sub, "%s/%s", path, de->d_name);
+		sfd = openat(dfd, de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0) {
+			rc = vl_err_sys(err, VL_E_IO, "cannot open '%s'",
+					sub.buf);
+		} else {
+			rc = fsync_dirs_at(sfd, sub.buf, depth + 1, err);
+			close(sfd);
+		}
+		vl_buf_release(&sub);
+	}
+	closedir(d);
+	if (rc == 0 && fsync(dfd) < 0 && errno != EINVAL)
+		rc = vl_err_sys(err, VL_E_IO, "cannot sync '%s'", path);
+	return rc;
+}
+
+int
+vl_fsync_dirs(const char *path, struct vl_err *err)
+{
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vl_err_sys(err, VL_E_IO, "cannot open '%s'", path);
+	rc = fsync_dirs_at(fd, path, 0, err);
 	close(fd);
 	return rc;
 }

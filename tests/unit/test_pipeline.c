@@ -796,6 +796,19 @@ test_catalog_only_export_refusals_leave_nothing(void **state)
 	fail_fsync_suffix = NULL;
 	assert_non_null(strstr(err.msg, "premis.xml"));
 	assert_int_equal(entries(out), 0);
+	/* ... or in syncing a directory of the bag (its entries would not
+	 * last a crash) ... */
+	fail_fsync_suffix = "/data";
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), VL_E_IO);
+	fail_fsync_suffix = NULL;
+	assert_non_null(strstr(err.msg, "/data"));
+	assert_int_equal(entries(out), 0);
+	/* ... or in syncing the directory it was renamed into, after the
+	 * rename: the bag is taken back. */
+	fail_fsync_suffix = "/export";
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), VL_E_IO);
+	fail_fsync_suffix = NULL;
+	assert_int_equal(entries(out), 0);
 	/* ... and through an archive leaves nothing either. */
 	snprintf(p, sizeof(p), "%s/hv-1.zip", out);
 	fail_archive_write = 4;
@@ -813,6 +826,20 @@ test_catalog_only_export_refusals_leave_nothing(void **state)
 	assert_true(sqlite3_get_autocommit(f->r->db));
 	assert_int_equal(ing_export(f->r, "hv-1", p, &er, &err), 0);
 	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), 0);
+	assert_int_equal(entries(out), 2);
+	/* Readable by others, as a bag made by `vellum bag create`. */
+	{
+		struct stat st;
+		char d[4300];
+
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0644);
+		snprintf(d, sizeof(d), "%s/hv-1", out);
+		assert_int_equal(stat(d, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0755);
+	}
+	/* Never over what is there. */
+	assert_int_equal(ing_export(f->r, "hv-1", out, &er, &err), VL_E_EXISTS);
 	assert_int_equal(entries(out), 2);
 }
 
