@@ -98,7 +98,7 @@ writer_abort(struct writer *w)
 }
 
 /* Opens the manifests for algs; with digest_algs, their own digests are
- * computed too (writer_digests). */
+ * computed too (in dg[] once committed). */
 static int
 writer_open(struct writer *w, int dirfd, unsigned algs, int tag, int nosync,
 	    unsigned digest_algs, struct vl_err *err)

@@ -233,11 +233,10 @@ ing_catalog_bag(struct repo *r, const char *id, struct ing_mem_bag *b,
 	unsigned algs;
 	int a, rc;
 
+	/* The configuration's algorithms (sha512 unless it says else): an
+	 * empty or unknown list is an error, as at ingest. */
 	if ((rc = fix_algs_parse(r->cfg.digests, &algs, err)) < 0)
 		return rc;
-	/* None configured: what bag_create (and so ingest) uses then. */
-	if (!algs)
-		algs = FIX_ALG_BIT(FIX_SHA512);
 	/* RFC 8493 2.1.1 */
 	if ((rc = add_text(b, "bagit.txt",
 			   "BagIt-Version: 1.0\n"
